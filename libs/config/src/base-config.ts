@@ -1,0 +1,54 @@
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+
+/** What every service reads. Service configs extend it. */
+export class BaseServiceConfig {
+  @IsInt() @Min(1) @Max(65535)
+  PORT!: number;
+
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL: string = 'info';
+
+  /** Milliseconds a graceful shutdown may take before the process exits anyway. */
+  @IsInt() @Min(1000) @Max(120000)
+  SHUTDOWN_TIMEOUT_MS: number = 25000;
+}
+
+export class DatabaseConfig extends BaseServiceConfig {
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL!: string;
+
+  @IsInt() @Min(1) @Max(100)
+  DATABASE_POOL_MAX: number = 10;
+}
+
+export class MessagingConfig extends DatabaseConfig {
+  /** Comma-separated host:port list. */
+  @Matches(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, { message: 'KAFKA_BROKERS must be host:port[,host:port...]' })
+  KAFKA_BROKERS!: string;
+
+  /** Prefix for every topic name: isolates test runs or tenants sharing one cluster. */
+  @IsOptional() @Matches(/^[a-z0-9._-]*$/)
+  KAFKA_TOPIC_PREFIX: string = '';
+
+  /** Relay poll interval when no NOTIFY arrives. */
+  @IsInt() @Min(50) @Max(60000)
+  OUTBOX_POLL_INTERVAL_MS: number = 1000;
+
+  /** Attempts per message before it is dead-lettered. */
+  @IsInt() @Min(1) @Max(20)
+  CONSUMER_MAX_ATTEMPTS: number = 5;
+
+  @IsString()
+  JWT_ISSUER: string = 'tally-auth';
+
+  @IsString()
+  JWT_AUDIENCE: string = 'tally-api';
+}
+
+export class RedisConfig extends MessagingConfig {
+  @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// URL' })
+  REDIS_URL!: string;
+}

@@ -1,0 +1,30 @@
+import 'reflect-metadata';
+import { plainToInstance } from 'class-transformer';
+import { validateSync, ValidationError } from 'class-validator';
+
+export class ConfigValidationError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+function flatten(errors: ValidationError[], prefix = ''): string[] {
+  return errors.flatMap((e) => [
+    ...Object.values(e.constraints ?? {}).map((msg) => `${prefix}${msg}`),
+    ...flatten(e.children ?? [], `${prefix}${e.property}.`),
+  ]);
+}
+
+/**
+ * Reads the environment once, at boot, into a validated, typed config object.
+ * Nothing else in a service reads process.env.
+ */
+export function loadConfig<T extends object>(cls: new () => T, env: Record<string, string | undefined> = process.env): T {
+  const plain: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') plain[k] = v;
+  const instance = plainToInstance(cls, plain, { enableImplicitConversion: true, exposeDefaultValues: true });
+  const errors = validateSync(instance as object, { whitelist: true, forbidUnknownValues: false });
+  if (errors.length) throw new ConfigValidationError(flatten(errors));
+  return Object.freeze(instance);
+}

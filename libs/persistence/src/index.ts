@@ -1,0 +1,2 @@
+export * from './orm';
+export { MikroORM, EntityManager } from '@mikro-orm/postgresql';

@@ -1,0 +1,73 @@
+import { JWK, JWTPayload, KeyLike, errors, importJWK, jwtVerify, createRemoteJWKSet, JWTVerifyGetKey } from 'jose';
+import { AccessTokenClaims } from '@tally/contracts';
+
+export const ACCESS_TOKEN_ALG = 'ES256';
+/** RFC 9068 media type of access tokens, in the JWT header. */
+export const ACCESS_TOKEN_HEADER_TYP = 'at+jwt';
+
+/** Finds the public key for a `kid`; null when unknown. */
+export interface PublicKeySource {
+  getKey(kid: string): Promise<JWK | null>;
+}
+
+export class InvalidTokenError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidTokenError';
+  }
+}
+
+export interface VerifierOptions {
+  issuer: string;
+  audience: string;
+  /** Tolerated clock difference, seconds. */
+  clockTolerance?: number;
+}
+
+/**
+ * Verifies access tokens the same way everywhere: algorithm pinned to ES256 (so `none` and
+ * HS256-with-the-public-key are refused), issuer, audience, expiry, header type and token type.
+ */
+export class AccessTokenVerifier {
+  private readonly imported = new Map<string, KeyLike | Uint8Array>();
+  private readonly getKey: JWTVerifyGetKey;
+
+  constructor(source: PublicKeySource | { jwksUrl: string }, private readonly opts: VerifierOptions) {
+    if ('jwksUrl' in source) {
+      this.getKey = createRemoteJWKSet(new URL(source.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 3000 });
+    } else {
+      this.getKey = async (header) => {
+        if (!header.kid) throw new InvalidTokenError('token has no kid');
+        const cached = this.imported.get(header.kid);
+        if (cached) return cached;
+        const jwk = await source.getKey(header.kid);
+        if (!jwk) throw new InvalidTokenError('unknown signing key');
+        const key = await importJWK(jwk, ACCESS_TOKEN_ALG);
+        this.imported.set(header.kid, key);
+        return key;
+      };
+    }
+  }
+
+  async verify(token: string): Promise<AccessTokenClaims> {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, this.getKey, {
+        algorithms: [ACCESS_TOKEN_ALG],
+        issuer: this.opts.issuer,
+        audience: this.opts.audience,
+        typ: ACCESS_TOKEN_HEADER_TYP,
+        clockTolerance: this.opts.clockTolerance ?? 5,
+        requiredClaims: ['sub', 'exp', 'iat', 'jti'],
+      }));
+    } catch (err) {
+      if (err instanceof InvalidTokenError) throw err;
+      if (err instanceof errors.JWTExpired) throw new InvalidTokenError('token expired');
+      if (err instanceof errors.JOSEError) throw new InvalidTokenError(`invalid token (${err.code})`);
+      throw err;
+    }
+    if (payload.typ !== 'access') throw new InvalidTokenError('not an access token');
+    if (typeof payload.sub !== 'string' || !payload.sub) throw new InvalidTokenError('token has no subject');
+    return payload as unknown as AccessTokenClaims;
+  }
+}

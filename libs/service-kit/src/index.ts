@@ -1,0 +1,7 @@
+export * from './problem';
+export * from './validation';
+export * from './runtime';
+export * from './identity-projections';
+export * from './kit.module';
+export * from './bootstrap';
+export * from './pagination';

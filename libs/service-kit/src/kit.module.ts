@@ -1,0 +1,35 @@
+import { DynamicModule, Global, Module, Provider } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { EventConsumer, OutboxWriter } from '@tally/messaging';
+import { AccessTokenGuard, AccessTokenVerifier, PublicKeySource } from '@tally/security';
+import { Metrics } from '@tally/observability';
+import { ServiceRuntime } from './runtime';
+import { ProjectedKeySource } from './identity-projections';
+
+export const REDIS = Symbol('REDIS');
+export const CONFIG = Symbol('CONFIG');
+
+/** Makes the runtime's parts injectable and turns on token verification for every route. */
+@Global()
+@Module({})
+export class ServiceKitModule {
+  static forRoot(runtime: ServiceRuntime<any>, keySource?: PublicKeySource): DynamicModule {
+    const verifier = new AccessTokenVerifier(keySource ?? new ProjectedKeySource(runtime.orm), {
+      issuer: runtime.config.JWT_ISSUER,
+      audience: runtime.config.JWT_AUDIENCE,
+    });
+    const providers: Provider[] = [
+      { provide: ServiceRuntime, useValue: runtime },
+      { provide: CONFIG, useValue: runtime.config },
+      { provide: MikroORM, useValue: runtime.orm },
+      { provide: OutboxWriter, useValue: runtime.outbox },
+      { provide: EventConsumer, useValue: runtime.consumer },
+      { provide: Metrics, useValue: runtime.metrics },
+      { provide: AccessTokenVerifier, useValue: verifier },
+      { provide: REDIS, useValue: runtime.redis ?? null },
+      { provide: APP_GUARD, useClass: AccessTokenGuard },
+    ];
+    return { module: ServiceKitModule, providers, exports: providers.filter((p) => (p as { provide: unknown }).provide !== APP_GUARD) };
+  }
+}
