@@ -63,6 +63,9 @@ export class AccessTokenVerifier {
     } catch (err) {
       if (err instanceof InvalidTokenError) throw err;
       if (err instanceof errors.JWTExpired) throw new InvalidTokenError('token expired');
+      // The key set could not be fetched: not the caller's fault, so not a 401.
+      if (err instanceof errors.JWKSTimeout) throw new Error('signing keys are unavailable');
+      if (err instanceof errors.JWKSNoMatchingKey) throw new InvalidTokenError('unknown signing key');
       if (err instanceof errors.JOSEError) throw new InvalidTokenError(`invalid token (${err.code})`);
       throw err;
     }

@@ -75,7 +75,7 @@ export class ProjectedKeySource implements PublicKeySource {
 
   async getKey(kid: string): Promise<JWK | null> {
     const rows = await this.orm.em.getConnection().execute<{ public_jwk: JWK }[]>(
-      `SELECT public_jwk FROM signing_keys WHERE kid = ? AND status = 'active'`,
+      `SELECT public_jwk FROM signing_keys WHERE kid = ? AND status IN ('active', 'retired')`,
       [kid],
     );
     return rows[0]?.public_jwk ?? null;

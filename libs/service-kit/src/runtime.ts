@@ -102,11 +102,12 @@ export class ServiceRuntime<C extends MessagingConfig = MessagingConfig> {
     void this.startConsumerWithRetry();
   }
 
+  /** In the background: make sure the topics exist, then join the consumer group; retried until it works. */
   private async startConsumerWithRetry(): Promise<void> {
-    if (!this.consumer.topics().length) return;
     for (let attempt = 1; !this.shuttingDown; attempt++) {
       try {
         await ensureContractTopics(this.bus);
+        if (!this.consumer.topics().length) return;
         await this.consumer.start();
         this.logger.info({ topics: this.consumer.topics() }, 'consumer group started');
         return;

@@ -1,0 +1,108 @@
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { JWK, KeyLike, SignJWT, exportJWK, generateKeyPair, importJWK } from 'jose';
+import { randomUUID } from 'node:crypto';
+import { OutboxWriter } from '@tally/messaging';
+import { ACCESS_TOKEN_ALG, ACCESS_TOKEN_HEADER_TYP } from '@tally/security';
+import { CONFIG } from '@tally/service-kit';
+import { AuthServiceConfig } from '../config/auth.config';
+import { SigningKey } from './signing-key.entity';
+import { SigningKeyRepository } from './signing-key.repository';
+
+export interface AccessToken {
+  token: string;
+  expiresIn: number;
+}
+
+/**
+ * Owns the ES256 keys that sign access tokens. One key is active; a rotated-out key keeps
+ * verifying until every token it signed has expired, so rotation logs nobody out. Each new key
+ * is published as `signing_key.published`, from which every service keeps its own key set.
+ */
+@Injectable()
+export class SigningKeyService implements OnModuleInit {
+  private active?: { kid: string; key: KeyLike | Uint8Array; createdAt: Date };
+
+  constructor(
+    private readonly keys: SigningKeyRepository,
+    private readonly outbox: OutboxWriter,
+    @Inject(CONFIG) private readonly config: AuthServiceConfig,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.ensureActiveKey();
+  }
+
+  /** Makes sure a fresh active key exists (minting and publishing one if not); returns it. */
+  async ensureActiveKey(forceRotate = false): Promise<SigningKey> {
+    const key = await this.keys.transaction(async (em) => {
+      const current = await this.keys.findActive(em);
+      const maxAgeMs = this.config.SIGNING_KEY_ROTATION_DAYS * 24 * 3600 * 1000;
+      if (current && !forceRotate && Date.now() - current.createdAt.getTime() < maxAgeMs) return current;
+      if (current) {
+        current.status = 'retired';
+        current.retiredAt = new Date();
+        await em.flush();
+        await this.publish(em, current);
+      }
+      const fresh = await this.mint();
+      em.persist(fresh);
+      await em.flush();
+      await this.publish(em, fresh);
+      return fresh;
+    });
+    this.active = { kid: key.kid, key: await importJWK(key.privateJwk, ACCESS_TOKEN_ALG), createdAt: key.createdAt };
+    return key;
+  }
+
+  async signAccessToken(user: { id: string; role: string; username: string }): Promise<AccessToken> {
+    if (!this.active || Date.now() - this.active.createdAt.getTime() > this.config.SIGNING_KEY_ROTATION_DAYS * 24 * 3600 * 1000) {
+      await this.ensureActiveKey();
+    }
+    const { kid, key } = this.active!;
+    const ttl = this.config.ACCESS_TOKEN_TTL_SECONDS;
+    const token = await new SignJWT({ typ: 'access', role: user.role, username: user.username })
+      .setProtectedHeader({ alg: ACCESS_TOKEN_ALG, kid, typ: ACCESS_TOKEN_HEADER_TYP })
+      .setSubject(user.id)
+      .setIssuer(this.config.JWT_ISSUER)
+      .setAudience(this.config.JWT_AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime(`${ttl}s`)
+      .setJti(randomUUID())
+      .sign(key);
+    return { token, expiresIn: ttl };
+  }
+
+  /** The JWKS document: public parts only. */
+  async jwks(): Promise<{ keys: JWK[] }> {
+    const graceMs = (this.config.ACCESS_TOKEN_TTL_SECONDS + 300) * 1000;
+    const keys = await this.keys.findVerifiable(graceMs);
+    return { keys: keys.map((k) => ({ ...k.publicJwk, kid: k.kid, alg: k.alg, use: 'sig' })) };
+  }
+
+  private async mint(): Promise<SigningKey> {
+    const { publicKey, privateKey } = await generateKeyPair(ACCESS_TOKEN_ALG, { extractable: true });
+    const key = new SigningKey();
+    key.kid = randomUUID();
+    const pub = await exportJWK(publicKey);
+    key.publicJwk = { kty: pub.kty, crv: pub.crv, x: pub.x, y: pub.y };
+    key.privateJwk = await exportJWK(privateKey);
+    key.status = 'active';
+    key.createdAt = new Date();
+    return key;
+  }
+
+  private async publish(em: EntityManager, key: SigningKey): Promise<void> {
+    await this.outbox.append(em, {
+      type: 'signing_key.published',
+      subject: key.kid,
+      data: {
+        kid: key.kid,
+        alg: 'ES256',
+        publicJwk: { kty: key.publicJwk.kty!, crv: key.publicJwk.crv!, x: key.publicJwk.x!, y: key.publicJwk.y! },
+        status: key.status,
+        createdAt: key.createdAt.toISOString(),
+      },
+    });
+  }
+}

@@ -1,0 +1,31 @@
+import { IsInt, Max, Min } from 'class-validator';
+import { RedisConfig } from '@tally/config';
+
+/** The API process: HTTP, Kafka consumer (records + enqueues), delivery sweeper. */
+export class NotificationServiceConfig extends RedisConfig {
+  override PORT: number = 3006;
+
+  /** How often the sweeper looks for pending notifications whose delivery job is missing. */
+  @IsInt() @Min(1000) @Max(600_000)
+  EMAIL_SWEEP_INTERVAL_MS: number = 15_000;
+
+  /** A pending notification younger than this is left alone (its after-commit enqueue may be in flight). */
+  @IsInt() @Min(1000) @Max(3_600_000)
+  EMAIL_SWEEP_GRACE_MS: number = 30_000;
+
+  /** Notifications looked at per sweep. */
+  @IsInt() @Min(1) @Max(5000)
+  EMAIL_SWEEP_BATCH: number = 200;
+
+  /** BullMQ attempts per email job before it is dead-lettered. */
+  @IsInt() @Min(1) @Max(50)
+  EMAIL_JOB_ATTEMPTS: number = 10;
+
+  /** First retry delay of the exponential backoff. */
+  @IsInt() @Min(100) @Max(600_000)
+  EMAIL_JOB_BACKOFF_MS: number = 1000;
+
+  /** An enqueue slower than this gives up (Redis down); the sweeper enqueues later. Keeps Kafka handlers short. */
+  @IsInt() @Min(100) @Max(30_000)
+  EMAIL_ENQUEUE_TIMEOUT_MS: number = 2000;
+}

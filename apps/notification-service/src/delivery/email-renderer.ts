@@ -1,0 +1,83 @@
+/** What the worker hands to the mailer. */
+export interface RenderedEmail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export interface VerificationEmailInput {
+  firstName: string | null | undefined;
+  token: string;
+  /** When the token stops working. */
+  expiresAt: Date | null | undefined;
+  /** Public base URL of the web app, e.g. `https://app.tally.example` (a trailing slash is fine). */
+  appPublicUrl: string;
+}
+
+export const VERIFY_EMAIL_PATH = '/verify-email';
+
+export function verificationLink(appPublicUrl: string, token: string): string {
+  return `${appPublicUrl.replace(/\/+$/, '')}${VERIFY_EMAIL_PATH}?token=${encodeURIComponent(token)}`;
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** Header-safe single line: no CR/LF (no header injection through a name). */
+function oneLine(s: string): string {
+  return s.replace(/[\r\n\t]+/g, ' ').trim();
+}
+
+function formatExpiry(expiresAt: Date): string {
+  return expiresAt.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, ' UTC');
+}
+
+/**
+ * The email-verification message. The text part has the link and, on its own line, the token
+ * itself (for apps where the user pastes it).
+ */
+export function renderVerificationEmail(input: VerificationEmailInput): RenderedEmail {
+  const name = input.firstName ? oneLine(input.firstName) : '';
+  const greeting = name ? `Hi ${name},` : 'Hi,';
+  const link = verificationLink(input.appPublicUrl, input.token);
+  const expiry = input.expiresAt ? `This link expires at ${formatExpiry(input.expiresAt)}.` : '';
+  const text = [
+    greeting,
+    '',
+    'Please confirm your email address to finish setting up your Tally account by opening this link:',
+    '',
+    link,
+    '',
+    'Or enter this verification code in the app:',
+    '',
+    input.token,
+    '',
+    ...(expiry ? [expiry, ''] : []),
+    "If you did not create a Tally account, you can ignore this email.",
+    '',
+    '— The Tally team',
+    '',
+  ].join('\n');
+  const html = [
+    '<!doctype html><html><body style="font-family:sans-serif">',
+    `<p>${escapeHtml(greeting)}</p>`,
+    '<p>Please confirm your email address to finish setting up your Tally account:</p>',
+    `<p><a href="${escapeHtml(link)}">Verify my email address</a></p>`,
+    '<p>Or enter this verification code in the app:</p>',
+    `<p><code>${escapeHtml(input.token)}</code></p>`,
+    expiry ? `<p>${escapeHtml(expiry)}</p>` : '',
+    '<p>If you did not create a Tally account, you can ignore this email.</p>',
+    '<p>— The Tally team</p>',
+    '</body></html>',
+  ].join('\n');
+  return { subject: 'Verify your email address for Tally', text, html };
+}
+
+/** Replaces secrets in text shown back to users or operators (`token=…` query values, long opaque codes). */
+export function maskSecrets(text: string): string;
+export function maskSecrets(text: string | null | undefined): string | null;
+export function maskSecrets(text: string | null | undefined): string | null {
+  if (text == null) return null;
+  return text.replace(/([?&](?:token|code|secret|key)=)[^&#\s"'<>]+/gi, '$1***');
+}

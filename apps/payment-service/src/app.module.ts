@@ -1,0 +1,10 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ServiceKitModule, ServiceRuntime } from '@tally/service-kit';
+import { PaymentMethodModule } from './payment-methods/payment-method.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(runtime: ServiceRuntime<any>): DynamicModule {
+    return { module: AppModule, imports: [ServiceKitModule.forRoot(runtime), PaymentMethodModule] };
+  }
+}
