@@ -9,11 +9,13 @@ const swc = require('@swc/core');
 
 const root = path.resolve(__dirname, '..');
 const out = path.join(root, 'dist');
+// Compile into a fresh folder and swap it in at the end: a failed build never leaves dist/ half-written.
+const staging = path.join(root, `.dist-build-${process.pid}`);
 const swcrc = JSON.parse(fs.readFileSync(path.join(root, '.swcrc'), 'utf8'));
 delete swcrc.$schema;
 const paths = require(path.join(root, 'tsconfig.base.json')).compilerOptions.paths;
 const aliases = Object.fromEntries(
-  Object.entries(paths).map(([alias, [target]]) => [alias, path.join(out, target.replace(/\.ts$/, '.js'))]),
+  Object.entries(paths).map(([alias, [target]]) => [alias, path.join(staging, target.replace(/\.ts$/, '.js'))]),
 );
 
 function* walk(dir) {
@@ -30,13 +32,13 @@ function* walk(dir) {
 
 async function main() {
   const started = Date.now();
-  fs.rmSync(out, { recursive: true, force: true });
+  fs.rmSync(staging, { recursive: true, force: true });
   let count = 0;
   const files = [...walk(path.join(root, 'apps')), ...walk(path.join(root, 'libs'))];
   await Promise.all(
     files.map(async (file) => {
       const rel = path.relative(root, file);
-      const dest = path.join(out, rel.replace(/\.ts$/, '.js'));
+      const dest = path.join(staging, rel.replace(/\.ts$/, '.js'));
       const result = await swc.transformFile(file, { ...swcrc, filename: file, swcrc: false, sourceMaps: true, sourceFileName: path.relative(path.dirname(dest), file) });
       const code = result.code.replace(/require\((["'])(@tally\/[a-z-]+)\1\)/g, (m, q, alias) => {
         const target = aliases[alias];
@@ -51,10 +53,15 @@ async function main() {
       count++;
     }),
   );
+  const old = `${out}.old-${process.pid}`;
+  if (fs.existsSync(out)) fs.renameSync(out, old);
+  fs.renameSync(staging, out);
+  fs.rmSync(old, { recursive: true, force: true });
   console.log(`build: ${count} files compiled to dist/ in ${Date.now() - started} ms`);
 }
 
 main().catch((err) => {
+  fs.rmSync(staging, { recursive: true, force: true });
   console.error(err);
   process.exit(1);
 });

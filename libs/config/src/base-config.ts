@@ -41,6 +41,10 @@ export class MessagingConfig extends DatabaseConfig {
   @IsInt() @Min(1) @Max(20)
   CONSUMER_MAX_ATTEMPTS: number = 5;
 
+  /** Consumer group session timeout; lower in tests so a crashed member is replaced sooner. */
+  @IsInt() @Min(6000) @Max(300000)
+  KAFKA_SESSION_TIMEOUT_MS: number = 30000;
+
   @IsString()
   JWT_ISSUER: string = 'tally-auth';
 
@@ -51,4 +55,8 @@ export class MessagingConfig extends DatabaseConfig {
 export class RedisConfig extends MessagingConfig {
   @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// URL' })
   REDIS_URL!: string;
+
+  /** Prefix of every BullMQ key: isolates test runs or tenants sharing one Redis. */
+  @Matches(/^[A-Za-z0-9_-]{1,40}$/)
+  QUEUE_PREFIX: string = 'tally';
 }

@@ -12,6 +12,13 @@ export interface NewEvent<T extends EventType> {
   actor?: EventActor;
 }
 
+/** Who caused it: given explicitly, or taken from the request context (even when anonymous). */
+function actorOf(given: EventActor | undefined, ctx: ReturnType<typeof currentContext>): { actor?: EventActor } {
+  if (given) return { actor: given };
+  if (!ctx || !(ctx.userId || ctx.ip || ctx.userAgent)) return {};
+  return { actor: { userId: ctx.userId ?? null, ip: ctx.ip ?? null, userAgent: ctx.userAgent ?? null } };
+}
+
 /**
  * Writes events to the service's `outbox` table inside the caller's transaction, so the event
  * exists if and only if the state change committed. The relay publishes it later.
@@ -29,7 +36,7 @@ export class OutboxWriter {
       source: this.source,
       time: new Date().toISOString(),
       subject: event.subject,
-      ...(event.actor ?? ctx?.userId ? { actor: event.actor ?? { userId: ctx?.userId ?? null, ip: ctx?.ip ?? null, userAgent: ctx?.userAgent ?? null } } : {}),
+      ...actorOf(event.actor, ctx),
       data: event.data,
       specversion: '1.0',
     };

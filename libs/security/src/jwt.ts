@@ -4,6 +4,7 @@ import { AccessTokenClaims } from '@tally/contracts';
 export const ACCESS_TOKEN_ALG = 'ES256';
 /** RFC 9068 media type of access tokens, in the JWT header. */
 export const ACCESS_TOKEN_HEADER_TYP = 'at+jwt';
+const KEY_CACHE_MS = 60_000;
 
 /** Finds the public key for a `kid`; null when unknown. */
 export interface PublicKeySource {
@@ -29,7 +30,8 @@ export interface VerifierOptions {
  * HS256-with-the-public-key are refused), issuer, audience, expiry, header type and token type.
  */
 export class AccessTokenVerifier {
-  private readonly imported = new Map<string, KeyLike | Uint8Array>();
+  /** Imported keys by kid, re-read from the source after KEY_CACHE_MS so a revoked key stops working. */
+  private readonly imported = new Map<string, { key: KeyLike | Uint8Array; at: number }>();
   private readonly getKey: JWTVerifyGetKey;
 
   constructor(source: PublicKeySource | { jwksUrl: string }, private readonly opts: VerifierOptions) {
@@ -39,11 +41,14 @@ export class AccessTokenVerifier {
       this.getKey = async (header) => {
         if (!header.kid) throw new InvalidTokenError('token has no kid');
         const cached = this.imported.get(header.kid);
-        if (cached) return cached;
+        if (cached && Date.now() - cached.at < KEY_CACHE_MS) return cached.key;
         const jwk = await source.getKey(header.kid);
-        if (!jwk) throw new InvalidTokenError('unknown signing key');
+        if (!jwk) {
+          this.imported.delete(header.kid);
+          throw new InvalidTokenError('unknown signing key');
+        }
         const key = await importJWK(jwk, ACCESS_TOKEN_ALG);
-        this.imported.set(header.kid, key);
+        this.imported.set(header.kid, { key, at: Date.now() });
         return key;
       };
     }

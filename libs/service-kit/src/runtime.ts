@@ -80,6 +80,11 @@ export class ServiceRuntime<C extends MessagingConfig = MessagingConfig> {
       brokers: opts.config.KAFKA_BROKERS.split(','),
       topicPrefix: opts.config.KAFKA_TOPIC_PREFIX,
       logger,
+      consumer: {
+        sessionTimeout: opts.config.KAFKA_SESSION_TIMEOUT_MS,
+        heartbeatInterval: Math.max(1000, Math.floor(opts.config.KAFKA_SESSION_TIMEOUT_MS / 10)),
+        rebalanceTimeout: Math.max(opts.config.KAFKA_SESSION_TIMEOUT_MS, 10000),
+      },
     });
     const producer = bus.producer();
     const runtime = new ServiceRuntime(opts.name, opts.config, orm, pool, bus, producer, logger, opts.redisUrl);

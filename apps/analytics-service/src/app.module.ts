@@ -1,0 +1,10 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ServiceKitModule, ServiceRuntime } from '@tally/service-kit';
+import { ActivityLogModule } from './activity-logs/activity-log.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(runtime: ServiceRuntime<any>): DynamicModule {
+    return { module: AppModule, imports: [ServiceKitModule.forRoot(runtime), ActivityLogModule] };
+  }
+}

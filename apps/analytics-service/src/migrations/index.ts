@@ -1,0 +1,5 @@
+import { MigrationEntry } from '@tally/persistence';
+import { Migration20261122000100_init } from './Migration20261122000100_init';
+
+/** Applied in this order; never edit a shipped migration, add a new one. */
+export const migrations: MigrationEntry[] = [{ name: 'Migration20261122000100_init', class: Migration20261122000100_init }];

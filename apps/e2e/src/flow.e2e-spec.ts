@@ -1,0 +1,186 @@
+import { Client } from 'pg';
+import { SmtpCatcher, TallySystem, expectEventually } from '@tally/testing';
+import { call, newUser, startSystem, verificationToken } from './support';
+
+/** Every service's one authenticated route, through the gateway. */
+const SERVICE_ROUTES = [
+  { service: 'group', path: '/api/v1/groups' },
+  { service: 'expense', path: '/api/v1/accounts' },
+  { service: 'payment', path: '/api/v1/payment-methods' },
+  { service: 'analytics', path: '/api/v1/activity' },
+  { service: 'notification', path: '/api/v1/notifications' },
+];
+
+async function query<T = any>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query(sql, params)).rows as T[];
+  } finally {
+    await c.end();
+  }
+}
+
+describe('one flow through every service, all real', () => {
+  let system: TallySystem;
+  let smtp: SmtpCatcher;
+  let gw: string;
+
+  beforeAll(async () => {
+    ({ system, smtp } = await startSystem());
+    gw = system.gatewayUrl;
+  });
+
+  afterAll(async () => {
+    await system?.stop();
+    await smtp?.stop();
+  });
+
+  it('registers, mails a token, verifies, logs in, and every service knows the user and verifies the token', async () => {
+    const u = newUser('ann', system.runId);
+    const reg = await call(gw, 'POST', '/api/v1/auth/register', { body: u });
+    expect(reg.status).toBe(201);
+    expect(reg.body).toMatchObject({ username: u.username, email: u.email, isVerified: false });
+    expect(reg.body).not.toHaveProperty('password');
+    expect(reg.headers.get('x-request-id')).toBeTruthy();
+
+    // Before verification the account cannot log in.
+    const early = await call(gw, 'POST', '/api/v1/auth/login', { body: { login: u.email, password: u.password } });
+    expect(early.status).toBe(403);
+    expect(early.headers.get('content-type')).toContain('application/problem+json');
+    expect(early.body.code).toBe('EMAIL_NOT_VERIFIED');
+
+    const mail = await smtp.waitFor(u.email, 60000);
+    expect(mail.subject).toMatch(/verify/i);
+    const token = verificationToken(mail.text);
+
+    const verified = await call(gw, 'POST', '/api/v1/auth/verify-email', { body: { token } });
+    expect(verified.status).toBe(200);
+    expect(verified.body.isVerified).toBe(true);
+    // Single use.
+    const again = await call(gw, 'POST', '/api/v1/auth/verify-email', { body: { token } });
+    expect(again.status).toBe(400);
+
+    const wrong = await call(gw, 'POST', '/api/v1/auth/login', { body: { login: u.username, password: 'not-the-password' } });
+    expect(wrong.status).toBe(401);
+
+    const login = await call(gw, 'POST', '/api/v1/auth/login', { body: { login: u.username, password: u.password } });
+    expect(login.status).toBe(200);
+    expect(login.body.tokenType).toBe('Bearer');
+    const accessToken: string = login.body.accessToken;
+    const header = JSON.parse(Buffer.from(accessToken.split('.')[0], 'base64url').toString());
+    expect(header).toMatchObject({ alg: 'ES256', typ: 'at+jwt' });
+    const jwks = await call(gw, 'GET', '/.well-known/jwks.json');
+    expect(jwks.status).toBe(200);
+    expect(jwks.body.keys.map((k: { kid: string }) => k.kid)).toContain(header.kid);
+    expect(JSON.stringify(jwks.body)).not.toMatch(/"d":/); // never the private part
+
+    const me = await call(gw, 'GET', '/api/v1/users/me', { token: accessToken });
+    expect(me.status).toBe(200);
+    expect(me.body).toMatchObject({ id: reg.body.id, email: u.email, isVerified: true });
+
+    // Fan-out: every other service consumed user.registered into its own users projection.
+    for (const db of ['group', 'expense', 'payment', 'analytics', 'notification']) {
+      await expectEventually(async () => {
+        const rows = await query(system.databaseUrl(db), 'SELECT id, username FROM users WHERE id = $1', [reg.body.id]);
+        expect(rows).toEqual([{ id: reg.body.id, username: u.username }]);
+      }, { timeoutMs: 30000, what: `${db} users projection` });
+    }
+    // Only notification keeps addresses.
+    const [groupUser] = await query(system.databaseUrl('group'), 'SELECT email FROM users WHERE id = $1', [reg.body.id]);
+    expect(groupUser.email).toBeNull();
+
+    // Token verification in each service (from its own signing-key projection), through the gateway.
+    for (const r of SERVICE_ROUTES) {
+      const res = await expectEventually(async () => {
+        const x = await call(gw, 'GET', r.path, { token: accessToken });
+        expect(x.status).toBe(200);
+        return x;
+      }, { timeoutMs: 30000, what: r.path });
+      expect(res.body).toMatchObject({ limit: 20, offset: 0 });
+      expect(Array.isArray(res.body.items)).toBe(true);
+      const anonymous = await call(gw, 'GET', r.path);
+      expect(anonymous.status).toBe(401);
+    }
+
+    // The audit trail has the registration; the notification list has the mail, without its token.
+    const activity = await expectEventually(async () => {
+      const a = await call(gw, 'GET', '/api/v1/activity', { token: accessToken });
+      expect(JSON.stringify(a.body)).toContain('user.registered');
+      return a;
+    }, { timeoutMs: 30000, what: 'activity log' });
+    expect(JSON.stringify(activity.body)).not.toContain(token);
+    const notifications = await call(gw, 'GET', '/api/v1/notifications', { token: accessToken });
+    expect(notifications.body.total).toBeGreaterThanOrEqual(1);
+    expect(JSON.stringify(notifications.body)).not.toContain(token);
+  });
+
+  it('refuses bad input with problem+json and changes nothing', async () => {
+    const u = newUser('bad', system.runId);
+    const cases = [
+      { body: { ...u, email: 'not-an-email' }, field: 'email' },
+      { body: { ...u, password: 'short' }, field: 'password' },
+      { body: { ...u, admin: true }, field: 'admin' },
+      { body: { ...u, username: 42 }, field: 'username' },
+    ];
+    for (const c of cases) {
+      const res = await call(gw, 'POST', '/api/v1/auth/register', { body: c.body });
+      expect(res.status).toBe(400);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+      expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(c.field);
+    }
+    const malformed = await call(gw, 'POST', '/api/v1/auth/register', { raw: '{"username": ' });
+    expect(malformed.status).toBe(400);
+    const huge = await call(gw, 'POST', '/api/v1/auth/register', { raw: JSON.stringify({ ...u, bio: 'x'.repeat(300 * 1024) }) });
+    expect(huge.status).toBe(413);
+    const rows = await query(system.databaseUrl('auth'), 'SELECT count(*)::int AS n FROM users WHERE username = $1', [u.username]);
+    expect(rows[0].n).toBe(0);
+
+    // Duplicate email and username (case-insensitive): 409, one account.
+    const first = await call(gw, 'POST', '/api/v1/auth/register', { body: u });
+    expect(first.status).toBe(201);
+    const dupEmail = await call(gw, 'POST', '/api/v1/auth/register', { body: { ...u, username: u.username + 'x', email: u.email.toUpperCase() } });
+    expect(dupEmail.status).toBe(409);
+    expect(dupEmail.body.code).toBe('EMAIL_TAKEN');
+    const dupName = await call(gw, 'POST', '/api/v1/auth/register', { body: { ...u, email: 'other-' + u.email, username: u.username.toUpperCase() } });
+    expect(dupName.status).toBe(409);
+    expect(dupName.body.code).toBe('USERNAME_TAKEN');
+  });
+
+  it('rejects forged tokens at the gateway and at the services themselves', async () => {
+    const u = newUser('eve', system.runId);
+    await call(gw, 'POST', '/api/v1/auth/register', { body: u });
+    const token = verificationToken((await smtp.waitFor(u.email, 60000)).text);
+    await call(gw, 'POST', '/api/v1/auth/verify-email', { body: { token } });
+    const login = await call(gw, 'POST', '/api/v1/auth/login', { body: { login: u.email, password: u.password } });
+    const [h, p, s] = (login.body.accessToken as string).split('.');
+    const payload = JSON.parse(Buffer.from(p, 'base64url').toString());
+    const tampered = `${h}.${Buffer.from(JSON.stringify({ ...payload, sub: '00000000-0000-4000-8000-000000000000' })).toString('base64url')}.${s}`;
+    const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'at+jwt' })).toString('base64url')}.${p}.`;
+    for (const bad of [tampered, none]) {
+      expect((await call(gw, 'GET', '/api/v1/users/me', { token: bad })).status).toBe(401);
+      // Straight to a service, bypassing the gateway: it verifies too.
+      const direct = await call(`http://127.0.0.1:${system.ports['group-service']}`, 'GET', '/api/v1/groups', { token: bad });
+      expect(direct.status).toBe(401);
+    }
+  });
+
+  it('answers 503 problem+json when a service behind the gateway is down', async () => {
+    const u = newUser('down', system.runId);
+    await call(gw, 'POST', '/api/v1/auth/register', { body: u });
+    const token = verificationToken((await smtp.waitFor(u.email, 60000)).text);
+    await call(gw, 'POST', '/api/v1/auth/verify-email', { body: { token } });
+    const login = await call(gw, 'POST', '/api/v1/auth/login', { body: { login: u.email, password: u.password } });
+    // SIGTERM: a graceful stop exits 0.
+    expect(await system.stopApp('payment-service')).toBe(0);
+    try {
+      const started = Date.now();
+      const res = await call(gw, 'GET', '/api/v1/payment-methods', { token: login.body.accessToken });
+      expect(res.status).toBe(503);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      await system.startApp('payment-service');
+    }
+  });
+});

@@ -1,0 +1,161 @@
+import { randomUUID } from 'node:crypto';
+import { EventEnvelope, EventSchemas, EventTopics, EventType } from '@tally/contracts';
+import { EventValidationError, assertValidEvent } from './validation';
+
+const USER = '5f0c3c1e-8a5b-4c1e-9a7e-2f1d3b4c5d6e';
+const NOW = '2026-11-02T11:30:00.000Z';
+
+const goodData: { [T in EventType]: unknown } = {
+  'user.registered': {
+    userId: USER,
+    username: 'ada',
+    email: 'ada@example.com',
+    firstName: 'Ada',
+    lastName: null,
+    preferredCurrency: 'EUR',
+    timezone: 'Europe/London',
+    dateJoined: NOW,
+  },
+  'user.email_verified': { userId: USER, email: 'ada@example.com', verifiedAt: NOW },
+  'email_verification.requested': {
+    userId: USER,
+    email: 'ada@example.com',
+    token: 'a'.repeat(43),
+    expiresAt: NOW,
+    firstName: null,
+  },
+  'signing_key.published': {
+    kid: 'key-2026-11',
+    alg: 'ES256',
+    publicJwk: { kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0' },
+    status: 'active',
+    createdAt: NOW,
+  },
+};
+
+function envelope<T extends EventType>(type: T, overrides: Record<string, unknown> = {}): EventEnvelope {
+  return {
+    id: randomUUID(),
+    type,
+    source: 'auth-service',
+    time: NOW,
+    subject: USER,
+    actor: { userId: USER, ip: '203.0.113.7', userAgent: 'jest' },
+    data: structuredClone(goodData[type]),
+    specversion: '1.0',
+    ...overrides,
+  } as EventEnvelope;
+}
+
+function errorOf(value: unknown): EventValidationError {
+  try {
+    assertValidEvent(value);
+  } catch (err) {
+    expect(err).toBeInstanceOf(EventValidationError);
+    return err as EventValidationError;
+  }
+  throw new Error('expected assertValidEvent to throw');
+}
+
+describe('assertValidEvent', () => {
+  it('has a good sample for every contract event type (keeps this spec in step with the contracts)', () => {
+    expect(Object.keys(goodData).sort()).toEqual(Object.keys(EventSchemas).sort());
+    expect(Object.keys(EventTopics).sort()).toEqual(Object.keys(EventSchemas).sort());
+  });
+
+  it.each(Object.keys(goodData) as EventType[])('accepts a well-formed %s event', (type) => {
+    expect(() => assertValidEvent(envelope(type))).not.toThrow();
+  });
+
+  it('accepts an envelope without an actor, and an actor with null fields', () => {
+    const e = envelope('user.email_verified') as unknown as Record<string, unknown>;
+    delete e.actor;
+    expect(() => assertValidEvent(e)).not.toThrow();
+    expect(() => assertValidEvent(envelope('user.email_verified', { actor: { userId: null, ip: null, userAgent: null } }))).not.toThrow();
+  });
+
+  it('rejects an id that is not a UUID, saying which field and why', () => {
+    const err = errorOf(envelope('user.registered', { id: 'not-a-uuid' }));
+    expect(err.name).toBe('EventValidationError');
+    expect(err.message).toMatch(/^invalid envelope: /);
+    expect(err.message).toContain('/id must match format "uuid"');
+  });
+
+  it('rejects a bad UUID inside the payload, naming the payload type and the field', () => {
+    const e = envelope('user.registered');
+    (e.data as Record<string, unknown>).userId = '1234';
+    expect(errorOf(e).message).toBe('invalid user.registered payload: /userId must match format "uuid"');
+  });
+
+  it('rejects an unknown event type that is well formed', () => {
+    expect(errorOf(envelope('user.registered', { type: 'user.deleted' })).message).toBe('unknown event type user.deleted');
+  });
+
+  it('rejects a type that is not `<aggregate>.<verb>` in lower case', () => {
+    expect(errorOf(envelope('user.registered', { type: 'UserRegistered' })).message).toContain('/type must match pattern');
+  });
+
+  it('rejects an extra field on the envelope', () => {
+    const err = errorOf(envelope('user.registered', { tenant: 'x' }));
+    expect(err.message).toMatch(/^invalid envelope: /);
+    expect(err.message).toContain('must NOT have additional properties');
+  });
+
+  it('rejects an extra field in the payload (payloads are closed)', () => {
+    const e = envelope('user.email_verified');
+    (e.data as Record<string, unknown>).password = 'hunter2';
+    expect(errorOf(e).message).toBe('invalid user.email_verified payload: / must NOT have additional properties');
+  });
+
+  it('rejects an extra field in the actor', () => {
+    expect(errorOf(envelope('user.registered', { actor: { userId: USER, role: 'admin' } })).message).toContain('/actor must NOT have additional properties');
+  });
+
+  it.each(['not-an-email', 'ada@', '@example.com', 'ada example@example.com'])('rejects the email %j', (email) => {
+    const e = envelope('user.registered');
+    (e.data as Record<string, unknown>).email = email;
+    expect(errorOf(e).message).toBe('invalid user.registered payload: /email must match format "email"');
+  });
+
+  it('lists every problem of a payload at once, not only the first', () => {
+    const e = envelope('user.registered');
+    Object.assign(e.data as Record<string, unknown>, { email: 'nope', preferredCurrency: 'euro', dateJoined: 'yesterday' });
+    delete (e.data as Record<string, unknown>).timezone;
+    const msg = errorOf(e).message;
+    expect(msg).toContain('/email must match format "email"');
+    expect(msg).toContain('/preferredCurrency must match pattern "^[A-Z]{3}$"');
+    expect(msg).toContain('/dateJoined must match format "date-time"');
+    expect(msg).toContain("must have required property 'timezone'");
+  });
+
+  it('rejects missing envelope fields, a wrong specversion and a time that is not a date-time', () => {
+    const e = envelope('user.registered', { specversion: '2.0', time: 'now' }) as unknown as Record<string, unknown>;
+    delete e.subject;
+    delete e.source;
+    const msg = errorOf(e).message;
+    expect(msg).toContain("must have required property 'subject'");
+    expect(msg).toContain("must have required property 'source'");
+    expect(msg).toContain('/specversion must be equal to constant');
+    expect(msg).toContain('/time must match format "date-time"');
+  });
+
+  it('rejects data that is not an object', () => {
+    expect(errorOf(envelope('user.registered', { data: 'hello' })).message).toContain('/data must be object');
+  });
+
+  it.each([null, undefined, 42, 'text', []])('rejects a non-object message %j', (value) => {
+    expect(errorOf(value).message).toMatch(/^invalid envelope: /);
+  });
+
+  it('rejects a signing key that carries a private key part (d)', () => {
+    const e = envelope('signing_key.published');
+    (e.data as { publicJwk: Record<string, string> }).publicJwk.d = 'private!';
+    expect(errorOf(e).message).toBe('invalid signing_key.published payload: /publicJwk must NOT have additional properties');
+  });
+
+  it('rejects a verification token that is too short to be a real one', () => {
+    const e = envelope('email_verification.requested');
+    (e.data as Record<string, unknown>).token = 'short';
+    expect(errorOf(e).message).toBe('invalid email_verification.requested payload: /token must NOT have fewer than 20 characters');
+  });
+});

@@ -1,0 +1,5 @@
+export * from './infra';
+export * from './smtp';
+export * from './eventually';
+export * from './ports';
+export * from './system';

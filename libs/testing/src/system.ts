@@ -1,0 +1,185 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import { createTestDatabase, dropTestDatabase, REPO_ROOT } from './infra';
+import { freePort } from './ports';
+import { expectEventually } from './eventually';
+
+export type AppName =
+  | 'auth-service' | 'group-service' | 'expense-service' | 'payment-service'
+  | 'analytics-service' | 'notification-service' | 'notification-worker' | 'api-gateway';
+
+const DATABASES: Record<Exclude<AppName, 'api-gateway'>, string> = {
+  'auth-service': 'auth', 'group-service': 'group', 'expense-service': 'expense', 'payment-service': 'payment',
+  'analytics-service': 'analytics', 'notification-service': 'notification', 'notification-worker': 'notification',
+};
+
+const ENTRY: Record<AppName, string> = {
+  'auth-service': 'dist/apps/auth-service/src/main.js',
+  'group-service': 'dist/apps/group-service/src/main.js',
+  'expense-service': 'dist/apps/expense-service/src/main.js',
+  'payment-service': 'dist/apps/payment-service/src/main.js',
+  'analytics-service': 'dist/apps/analytics-service/src/main.js',
+  'notification-service': 'dist/apps/notification-service/src/main.js',
+  'notification-worker': 'dist/apps/notification-service/src/worker.js',
+  'api-gateway': 'dist/apps/api-gateway/src/main.js',
+};
+
+/** Order of start: the gateway last, once everything behind it is ready. */
+export const ALL_APPS: AppName[] = [
+  'auth-service', 'group-service', 'expense-service', 'payment-service', 'analytics-service',
+  'notification-service', 'notification-worker', 'api-gateway',
+];
+
+export interface SystemOptions {
+  infra: { databaseUrl: string; redisUrl: string; kafkaBrokers: string };
+  smtpPort: number;
+  apps?: AppName[];
+  /** Extra env per app. */
+  env?: Partial<Record<AppName, Record<string, string>>>;
+}
+
+/**
+ * The whole of Tally as real processes from dist/, on free ports, with databases, Kafka topics
+ * (by prefix) and BullMQ keys (by prefix) of its own, so runs never see each other's data.
+ */
+export class TallySystem {
+  readonly runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
+  readonly topicPrefix = `t-${this.runId}.`;
+  readonly ports = {} as Record<AppName, number>;
+  readonly logDir: string;
+  private readonly procs = new Map<AppName, ChildProcess>();
+  private readonly dbUrls = new Map<string, string>();
+
+  constructor(private readonly opts: SystemOptions) {
+    this.logDir = path.join(REPO_ROOT, 'tmp', 'e2e', this.runId);
+  }
+
+  get gatewayUrl(): string {
+    return `http://127.0.0.1:${this.ports['api-gateway']}`;
+  }
+
+  /** The database of a service, for assertions on what it stored. */
+  databaseUrl(db: string): string {
+    const url = this.dbUrls.get(db);
+    if (!url) throw new Error(`no database ${db} in this run`);
+    return url;
+  }
+
+  async start(): Promise<this> {
+    fs.mkdirSync(this.logDir, { recursive: true });
+    const apps = this.opts.apps ?? ALL_APPS;
+    for (const db of new Set(apps.filter((a) => a !== 'api-gateway').map((a) => DATABASES[a as keyof typeof DATABASES]))) {
+      this.dbUrls.set(db, await createTestDatabase(this.opts.infra.databaseUrl, `tally_${db}_${this.runId}`));
+    }
+    for (const app of apps) this.ports[app] = await freePort();
+    // auth first: it mints the signing key; the rest in parallel; the gateway last.
+    await this.startApp('auth-service');
+    await Promise.all(apps.filter((a) => a !== 'auth-service' && a !== 'api-gateway').map((a) => this.startApp(a)));
+    if (apps.includes('api-gateway')) await this.startApp('api-gateway');
+    return this;
+  }
+
+  private envFor(app: AppName): Record<string, string> {
+    const base: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'info',
+      PORT: String(this.ports[app]),
+      KAFKA_BROKERS: this.opts.infra.kafkaBrokers,
+      KAFKA_TOPIC_PREFIX: this.topicPrefix,
+      KAFKA_SESSION_TIMEOUT_MS: '10000',
+      REDIS_URL: this.opts.infra.redisUrl,
+      QUEUE_PREFIX: `t-${this.runId}`,
+      OUTBOX_POLL_INTERVAL_MS: '500',
+      SHUTDOWN_TIMEOUT_MS: '15000',
+      APP_PUBLIC_URL: 'http://localhost:8080',
+      SMTP_HOST: '127.0.0.1',
+      SMTP_PORT: String(this.opts.smtpPort),
+      SMTP_FROM: 'Tally <no-reply@tally.test>',
+    };
+    if (app !== 'api-gateway') base.DATABASE_URL = this.databaseUrl(DATABASES[app]);
+    else {
+      const u = (a: AppName) => `http://127.0.0.1:${this.ports[a] ?? 1}`;
+      Object.assign(base, {
+        AUTH_SERVICE_URL: u('auth-service'), GROUP_SERVICE_URL: u('group-service'), EXPENSE_SERVICE_URL: u('expense-service'),
+        PAYMENT_SERVICE_URL: u('payment-service'), ANALYTICS_SERVICE_URL: u('analytics-service'),
+        NOTIFICATION_SERVICE_URL: u('notification-service'),
+      });
+    }
+    return { ...base, ...(this.opts.env?.[app] ?? {}) };
+  }
+
+  async startApp(app: AppName): Promise<void> {
+    if (this.procs.get(app)?.exitCode === null) throw new Error(`${app} is already running`);
+    const out = fs.openSync(path.join(this.logDir, `${app}.log`), 'a');
+    const child = spawn(process.execPath, ['--enable-source-maps', path.join(REPO_ROOT, ENTRY[app])], {
+      cwd: REPO_ROOT, env: this.envFor(app), stdio: ['ignore', out, out],
+    });
+    fs.closeSync(out);
+    this.procs.set(app, child);
+    const path_ = app === 'api-gateway' ? '/health/live' : '/health/ready';
+    await expectEventually(async () => {
+      if (child.exitCode !== null) throw new Error(`${app} exited with ${child.exitCode}; see ${this.logDir}/${app}.log:\n${this.tail(app)}`);
+      const res = await fetch(`http://127.0.0.1:${this.ports[app]}${path_}`);
+      if (res.status !== 200) throw new Error(`${app} ready: ${res.status} ${await res.text()}`);
+    }, { timeoutMs: 60000, intervalMs: 200, what: `${app} to be ready` });
+  }
+
+  /** SIGTERM and wait for a graceful exit; returns the exit code. */
+  async stopApp(app: AppName, timeoutMs = 30000): Promise<number | null> {
+    return this.signal(app, 'SIGTERM', timeoutMs);
+  }
+
+  /** SIGKILL: a crash, with no chance to commit or flush anything. */
+  async killApp(app: AppName): Promise<void> {
+    await this.signal(app, 'SIGKILL', 10000);
+  }
+
+  private async signal(app: AppName, sig: NodeJS.Signals, timeoutMs: number): Promise<number | null> {
+    const child = this.procs.get(app);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill(sig);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const code = await exited;
+    clearTimeout(timer);
+    return code;
+  }
+
+  tail(app: AppName, bytes = 4000): string {
+    try {
+      const s = fs.readFileSync(path.join(this.logDir, `${app}.log`), 'utf8');
+      return s.slice(-bytes);
+    } catch {
+      return '';
+    }
+  }
+
+  /** A raw Kafka client on this run's cluster, for tests that publish or read directly. */
+  kafka(): Kafka {
+    return new Kafka({ clientId: `test-${this.runId}`, brokers: this.opts.infra.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.procs.keys()].filter((a) => a === 'api-gateway').map((a) => this.stopApp(a)));
+    await Promise.all([...this.procs.keys()].filter((a) => a !== 'api-gateway').map((a) => this.stopApp(a)));
+    for (const url of this.dbUrls.values()) {
+      const name = new URL(url).pathname.slice(1);
+      await dropTestDatabase(this.opts.infra.databaseUrl, name).catch(() => undefined);
+    }
+    const admin = this.kafka().admin();
+    try {
+      await admin.connect();
+      const mine = (await admin.listTopics()).filter((t) => t.startsWith(this.topicPrefix));
+      if (mine.length) await admin.deleteTopics({ topics: mine, timeout: 10000 });
+    } catch {
+      // topics of a run are harmless leftovers; the broker may be down in a failed outage test
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,7 @@
+import type { TestInfra } from '@tally/testing';
+
+export default async function globalTeardown(): Promise<void> {
+  const g = globalThis as { __tallyInfra?: TestInfra };
+  await g.__tallyInfra?.teardown();
+  g.__tallyInfra = undefined;
+}
