@@ -1,24 +1,7 @@
-import 'reflect-metadata';
-import { loadConfig } from '@tally/config';
-import { createLogger } from '@tally/observability';
-import { initOrm, runMigrations } from '@tally/persistence';
+import { runMigrationCommand } from '@tally/service-kit';
 import { GroupServiceConfig } from './config/group.config';
-import { entities } from './runtime';
+import { SERVICE_NAME, entities } from './runtime';
 import { migrations } from './migrations';
 
 /** `node dist/apps/group-service/src/migrate.js`: applies pending migrations and exits. */
-async function main() {
-  const config = loadConfig(GroupServiceConfig);
-  const log = createLogger('group-service', config.LOG_LEVEL);
-  const orm = await initOrm({ databaseUrl: config.DATABASE_URL, entities, migrations });
-  try {
-    await runMigrations(orm, (m) => log.info(m));
-  } finally {
-    await orm.close(true);
-  }
-}
-
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runMigrationCommand(SERVICE_NAME, GroupServiceConfig, entities, migrations);

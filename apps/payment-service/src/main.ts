@@ -1,14 +1,5 @@
-import 'reflect-metadata';
-import { bootstrapHttpService } from '@tally/service-kit';
+import { runHttpService } from '@tally/service-kit';
 import { AppModule } from './app.module';
-import { createRuntime } from './runtime';
+import { SERVICE_NAME, createRuntime } from './runtime';
 
-async function main() {
-  const runtime = await createRuntime();
-  await bootstrapHttpService(runtime, AppModule.forRoot(runtime), { port: runtime.config.PORT });
-}
-
-main().catch((err) => {
-  console.error(JSON.stringify({ level: 'fatal', service: 'payment-service', msg: 'failed to start', err: String(err?.stack ?? err) }));
-  process.exit(1);
-});
+runHttpService(SERVICE_NAME, () => createRuntime(), (runtime) => AppModule.forRoot(runtime));

@@ -5,3 +5,4 @@ export * from './identity-projections';
 export * from './kit.module';
 export * from './bootstrap';
 export * from './pagination';
+export * from './entrypoints';

@@ -1,0 +1,435 @@
+/**
+ * EventConsumer against real PostgreSQL (MikroORM) and a real Kafka broker (no mocks): inbox
+ * deduplication, bounded retries, dead letters that never block a partition, DLQ replay, and
+ * transient failures that are redelivered instead of dead-lettered.
+ *
+ * Every test has its own database, topic prefix and consumer groups, and removes them afterwards.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
+import { Kafka, logLevel } from 'kafkajs';
+import { Entity, EntityManager, MikroORM, PrimaryKey, Property } from '@mikro-orm/postgresql';
+import { EventEnvelope, EventHeaders, Topics, UserEmailVerifiedData, dlqTopic } from '@tally/contracts';
+import { Metrics, createLogger, newTraceparent } from '@tally/observability';
+import { initOrm } from '@tally/persistence';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- test-only use of the test harness
+import { createTestDatabase, dropTestDatabase, expectEventually, infraFromEnv, sleep } from '@tally/testing';
+import { MessageProducer, OutgoingMessage } from './bus';
+import { EventConsumer, EventConsumerOptions, EventHandler } from './consumer';
+import { KafkaBus } from './kafka-bus';
+import { MESSAGING_SCHEMA_SQL } from './schema.sql';
+
+/** MikroORM refuses an empty entity list; handlers write this table with SQL in the inbox transaction. */
+@Entity({ tableName: 'it_effects' })
+class ItEffect {
+  @PrimaryKey({ type: 'string' })
+  subject!: string;
+
+  @Property({ type: 'integer' })
+  n!: number;
+}
+
+type Envelope = EventEnvelope<'user.email_verified', UserEmailVerifiedData>;
+
+interface Seen {
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: string;
+  headers: Record<string, string>;
+}
+
+const infra = infraFromEnv();
+const brokers = infra.kafkaBrokers.split(',');
+const logger = createLogger('it-consumer', process.env.TEST_LOG_LEVEL ?? 'silent');
+const TOPIC = Topics.authUser;
+const DLQ = dlqTopic(TOPIC);
+// `testTimeout` in a jest project entry is not applied (it is a global option), so set it here.
+jest.setTimeout(120_000);
+
+function envelope(subject: string, email = `u-${subject.slice(0, 8)}@example.com`): Envelope {
+  return {
+    id: randomUUID(),
+    type: 'user.email_verified',
+    source: 'it-source',
+    time: new Date().toISOString(),
+    subject,
+    data: { userId: subject, email, verifiedAt: new Date().toISOString() },
+    specversion: '1.0',
+  };
+}
+
+function message(env: Envelope | { id: string; subject: string }, value: string = JSON.stringify(env)): OutgoingMessage {
+  return {
+    topic: TOPIC,
+    key: env.subject,
+    value,
+    headers: { [EventHeaders.eventId]: env.id, [EventHeaders.eventType]: 'user.email_verified', [EventHeaders.traceparent]: newTraceparent(), [EventHeaders.correlationId]: 'corr-it' },
+  };
+}
+
+/** The handler's effect, in the consumer's transaction. */
+async function bump(em: EntityManager, subject: string): Promise<void> {
+  await em.getConnection().execute(
+    'INSERT INTO it_effects (subject, n) VALUES (?, 1) ON CONFLICT (subject) DO UPDATE SET n = it_effects.n + 1',
+    [subject],
+    'run',
+    em.getTransactionContext(),
+  );
+}
+
+const idOf = (m: Seen): string | undefined => m.headers[EventHeaders.eventId];
+
+class Harness {
+  readonly id = randomBytes(4).toString('hex');
+  readonly prefix = `it-${this.id}.`;
+  readonly dbName = `it_consumer_${this.id}`;
+  readonly groupId = `it-${this.id}-svc`;
+  dbUrl!: string;
+  pool!: Pool;
+  orm!: MikroORM;
+  bus!: KafkaBus;
+  producer!: MessageProducer;
+  readonly metrics = new Metrics('it-consumer');
+  readonly kafka = new Kafka({ clientId: `it-raw-${this.id}`, brokers, logLevel: logLevel.NOTHING });
+  /** Handler calls per event id. */
+  readonly calls = new Map<string, number>();
+  private readonly undo: (() => Promise<unknown>)[] = [];
+  private readonly groups: string[] = [];
+
+  async open(): Promise<this> {
+    this.dbUrl = await createTestDatabase(infra.databaseUrl, this.dbName);
+    this.undo.push(() => dropTestDatabase(infra.databaseUrl, this.dbName));
+    this.pool = new Pool({ connectionString: this.dbUrl, max: 4 });
+    this.pool.on('error', () => undefined);
+    this.undo.push(() => this.pool.end());
+    for (const sql of MESSAGING_SCHEMA_SQL) await this.pool.query(sql);
+    await this.pool.query('CREATE TABLE it_effects (subject TEXT PRIMARY KEY, n INT NOT NULL)');
+    this.orm = await initOrm({ databaseUrl: this.dbUrl, entities: [ItEffect], migrations: [], poolMax: 4 });
+    this.undo.push(() => this.orm.close(true));
+    this.bus = new KafkaBus({
+      clientId: `it-${this.id}`,
+      brokers,
+      topicPrefix: this.prefix,
+      logger,
+      consumer: { sessionTimeout: 10000, heartbeatInterval: 1000, rebalanceTimeout: 10000 },
+    });
+    this.undo.push(async () => {
+      await this.bus.deleteTopicsWithPrefix().catch(() => undefined);
+      await this.bus.close();
+    });
+    this.groups.push(this.groupId, `it-${this.id}.dlq-replay.${TOPIC}`);
+    await this.bus.ensureTopics([{ name: TOPIC, partitions: 3 }]);
+    this.producer = this.bus.producer();
+    return this;
+  }
+
+  defer(fn: () => Promise<unknown>): void {
+    this.undo.push(fn);
+  }
+
+  async close(): Promise<void> {
+    const errors: unknown[] = [];
+    for (const fn of this.undo.reverse()) await fn().catch((err) => errors.push(err));
+    const admin = this.kafka.admin();
+    await admin.connect();
+    await admin.deleteGroups(this.groups).catch(() => undefined);
+    await admin.disconnect();
+    if (errors.length) throw errors[0];
+  }
+
+  /** Starts an EventConsumer for `user.email_verified` whose handler is `fn` (calls are counted per event id). */
+  async consume(fn: (env: Envelope, em: EntityManager, call: number) => Promise<void>, opts: Partial<EventConsumerOptions> = {}): Promise<EventConsumer> {
+    const consumer = new EventConsumer({ groupId: this.groupId, orm: this.orm, bus: this.bus, producer: this.producer, logger, metrics: this.metrics, retryDelayMs: 10, ...opts });
+    const handler: EventHandler<'user.email_verified'> = async (env, ctx) => {
+      const call = (this.calls.get(env.id) ?? 0) + 1;
+      this.calls.set(env.id, call);
+      await fn(env, ctx.em, call);
+    };
+    consumer.on('user.email_verified', handler);
+    this.undo.push(() => consumer.stop());
+    await consumer.start();
+    return consumer;
+  }
+
+  async publish(...messages: OutgoingMessage[]): Promise<void> {
+    for (const m of messages) await this.producer.publish([m]);
+  }
+
+  /** A raw kafkajs consumer reading the prefixed topic from the beginning; returns the live list of what it saw. */
+  async collect(topic: string): Promise<Seen[]> {
+    const groupId = `it-raw-${this.id}-${this.groups.length}`;
+    const consumer = this.kafka.consumer({ groupId, sessionTimeout: 10000, heartbeatInterval: 1000, rebalanceTimeout: 10000 });
+    await consumer.connect();
+    this.undo.push(() => consumer.disconnect());
+    this.groups.push(groupId);
+    await consumer.subscribe({ topic: this.prefix + topic, fromBeginning: true });
+    const seen: Seen[] = [];
+    await consumer.run({
+      eachMessage: async ({ partition, message: m }) => {
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(m.headers ?? {})) if (v !== undefined) headers[k] = String(Array.isArray(v) ? v[0] : v);
+        seen.push({ partition, offset: m.offset, key: m.key?.toString() ?? null, value: m.value?.toString() ?? '', headers });
+      },
+    });
+    return seen;
+  }
+
+  async effect(subject: string): Promise<number> {
+    const { rows } = await this.pool.query<{ n: number }>('SELECT n FROM it_effects WHERE subject = $1', [subject]);
+    return rows[0]?.n ?? 0;
+  }
+
+  async inbox(eventId?: string): Promise<number> {
+    const { rows } = eventId
+      ? await this.pool.query<{ n: string }>('SELECT count(*) AS n FROM inbox WHERE event_id = $1', [eventId])
+      : await this.pool.query<{ n: string }>('SELECT count(*) AS n FROM inbox');
+    return Number(rows[0].n);
+  }
+
+  async processed(eventId: string, timeoutMs = 30000): Promise<void> {
+    await expectEventually(async () => expect(await this.inbox(eventId)).toBe(1), { timeoutMs, intervalMs: 50, what: `event ${eventId} in the inbox` });
+  }
+
+  async handled(result: string): Promise<number> {
+    return (await this.metrics.consumerHandled.get()).values.filter((v) => v.labels.result === result).reduce((a, v) => a + v.value, 0);
+  }
+}
+
+let h: Harness;
+beforeEach(async () => {
+  h = await new Harness().open();
+});
+afterEach(async () => {
+  await h?.close();
+});
+
+describe('EventConsumer (PostgreSQL + Kafka)', () => {
+  it('applies an event delivered twice only once: one handler call, one effect, one inbox row', async () => {
+    await h.consume(async (env, em) => bump(em, env.subject));
+    const subject = randomUUID();
+    const env = envelope(subject);
+    const m = message(env);
+    await h.publish(m, m); // the identical message, twice
+    const fence = envelope(subject); // a later event of the same aggregate (same partition): once it is in, both copies were handled
+    await h.publish(message(fence));
+    await h.processed(fence.id);
+
+    expect(h.calls.get(env.id)).toBe(1);
+    expect(await h.inbox(env.id)).toBe(1);
+    expect(await h.effect(subject)).toBe(2); // env once + fence once
+    expect(await h.handled('duplicate')).toBe(1);
+    expect(await h.handled('applied')).toBe(2);
+    const { rows } = await h.pool.query('SELECT consumer, topic, type FROM inbox WHERE event_id = $1', [env.id]);
+    expect(rows).toEqual([{ consumer: h.groupId, topic: TOPIC, type: 'user.email_verified' }]);
+  });
+
+  it('runs after-commit steps once, after the effect committed, and not for a duplicate', async () => {
+    const steps: { id: string; committed: number }[] = [];
+    const consumer = new EventConsumer({ groupId: h.groupId, orm: h.orm, bus: h.bus, producer: h.producer, logger, retryDelayMs: 10 });
+    consumer.on('user.email_verified', async (env, ctx) => {
+      await bump(ctx.em, env.subject);
+      ctx.afterCommit(async () => void steps.push({ id: env.id, committed: await h.effect(env.subject) }));
+    });
+    h.defer(() => consumer.stop());
+    await consumer.start();
+    const subject = randomUUID();
+    const env = envelope(subject);
+    await h.publish(message(env), message(env));
+    const fence = envelope(subject);
+    await h.publish(message(fence));
+    await expectEventually(() => expect(steps.map((s) => s.id)).toEqual([env.id, fence.id]), { timeoutMs: 30000 });
+    expect(steps[0].committed).toBe(1); // the step saw the committed effect
+  });
+
+  it('retries a failing handler maxAttempts times, dead-letters the message with its origin, and the partition moves on', async () => {
+    const dlq = await h.collect(DLQ);
+    const main = await h.collect(TOPIC);
+    await h.consume(
+      async (env, em) => {
+        if (env.data.email.startsWith('poison')) throw new Error(`cannot apply ${env.id}`);
+        await bump(em, env.subject);
+      },
+      { maxAttempts: 3 },
+    );
+    const subject = randomUUID();
+    const poison = envelope(subject, 'poison@example.com');
+    const later = envelope(subject);
+    await h.publish(message(poison), message(later));
+
+    await h.processed(later.id);
+    await expectEventually(() => expect(dlq).toHaveLength(1), { timeoutMs: 15000, what: 'the dead letter' });
+    expect(h.calls.get(poison.id)).toBe(3);
+    expect(await h.inbox(poison.id)).toBe(0);
+    expect(await h.effect(subject)).toBe(1);
+
+    await expectEventually(() => expect(main).toHaveLength(2));
+    const original = main.find((m) => idOf(m) === poison.id)!;
+    const next = main.find((m) => idOf(m) === later.id)!;
+    expect(next.partition).toBe(original.partition);
+    expect(BigInt(next.offset)).toBeGreaterThan(BigInt(original.offset));
+
+    const [dead] = dlq;
+    expect(dead.key).toBe(subject);
+    expect(JSON.parse(dead.value)).toEqual(poison);
+    expect(dead.headers).toMatchObject({
+      [EventHeaders.dlqError]: `Error: cannot apply ${poison.id}`,
+      [EventHeaders.dlqOriginalTopic]: TOPIC,
+      [EventHeaders.dlqOriginalPartition]: String(original.partition),
+      [EventHeaders.dlqOriginalOffset]: original.offset,
+      [EventHeaders.dlqConsumerGroup]: h.groupId,
+      // the original headers travel with it
+      [EventHeaders.eventId]: poison.id,
+      [EventHeaders.correlationId]: 'corr-it',
+    });
+    expect(Date.parse(dead.headers[EventHeaders.dlqFailedAt])).not.toBeNaN();
+    expect(await h.handled('dead_lettered')).toBe(1);
+  });
+
+  it('dead-letters an invalid envelope, an invalid payload and unparseable bytes at once, without retries', async () => {
+    const dlq = await h.collect(DLQ);
+    // a retry would wait 5 s, 10 s, 20 s...: far beyond this test's bounds
+    await h.consume(async (env, em) => bump(em, env.subject), { maxAttempts: 5, retryDelayMs: 5000 });
+    const subject = randomUUID();
+    const badPayload = envelope(subject, 'not-an-email');
+    const badEnvelope = { ...envelope(subject), id: 'not-a-uuid' };
+    const unknownType = { ...envelope(subject), type: 'user.teleported' };
+    const garbage = { id: randomUUID(), subject };
+    const good = envelope(subject);
+    const started = Date.now();
+    await h.publish(
+      message(badPayload),
+      message(badEnvelope as unknown as Envelope),
+      message(unknownType as unknown as Envelope),
+      message(garbage, '{"id": not json'),
+      message(good),
+    );
+
+    await h.processed(good.id);
+    await expectEventually(() => expect(dlq).toHaveLength(4), { timeoutMs: 15000, what: 'four dead letters' });
+    expect(Date.now() - started).toBeLessThan(5000 + 15000);
+    expect(h.calls.size).toBe(1); // only the good one reached the handler
+    expect(await h.effect(subject)).toBe(1);
+    const errors = Object.fromEntries(dlq.map((m) => [idOf(m), m.headers[EventHeaders.dlqError]]));
+    expect(errors[badPayload.id]).toBe('invalid user.email_verified payload: /email must match format "email"');
+    expect(errors['not-a-uuid']).toMatch(/^invalid envelope: .*\/id must match format "uuid"/);
+    expect(errors[unknownType.id]).toBe('unknown event type user.teleported');
+    expect(errors[garbage.id]).toMatch(/^unparseable: /);
+    expect(dlq.find((m) => idOf(m) === garbage.id)!.value).toBe('{"id": not json');
+  });
+
+  it('applies once, and dead-letters nothing, when a handler fails twice and then succeeds', async () => {
+    const dlq = await h.collect(DLQ);
+    await h.consume(
+      async (env, em, call) => {
+        if (env.data.email.startsWith('poison')) throw new Error('always fails');
+        await bump(em, env.subject); // rolled back with the failure below
+        if (call <= 2) throw new Error(`flaky ${call}`);
+      },
+      { maxAttempts: 3 },
+    );
+    const subject = randomUUID();
+    const flaky = envelope(subject);
+    const fence = envelope(subject, 'poison@example.com'); // its dead letter comes after any of flaky's
+    await h.publish(message(flaky), message(fence));
+
+    await h.processed(flaky.id);
+    await expectEventually(() => expect(dlq.length).toBeGreaterThanOrEqual(1), { timeoutMs: 15000 });
+    await sleep(300);
+    expect(dlq.map(idOf)).toEqual([fence.id]);
+    expect(h.calls.get(flaky.id)).toBe(3);
+    expect(await h.effect(subject)).toBe(1);
+  });
+
+  it('replays dead letters to the topic once the handler is fixed; a second replay replays nothing', async () => {
+    let broken = true;
+    const dlq = await h.collect(DLQ);
+    const main = await h.collect(TOPIC);
+    await h.consume(
+      async (env, em) => {
+        if (broken) throw new Error('handler bug');
+        await bump(em, env.subject);
+      },
+      { maxAttempts: 2 },
+    );
+    const events = [envelope(randomUUID()), envelope(randomUUID()), envelope(randomUUID())];
+    await h.publish(...events.map((e) => message(e)));
+    await expectEventually(() => expect(dlq).toHaveLength(3), { timeoutMs: 20000, what: 'three dead letters' });
+    expect(await h.inbox()).toBe(0);
+
+    // a dry run counts but neither publishes nor moves the replay position
+    await expect(h.bus.replayDlq(TOPIC, { dryRun: true })).resolves.toEqual({ replayed: 3, skipped: 0 });
+    await expect(h.bus.replayDlq(TOPIC, { onlyGroup: 'some-other-service', dryRun: true })).resolves.toEqual({ replayed: 0, skipped: 3 });
+
+    broken = false;
+    await expect(h.bus.replayDlq(TOPIC)).resolves.toEqual({ replayed: 3, skipped: 0 });
+    for (const e of events) await h.processed(e.id);
+    for (const e of events) expect(await h.effect(e.subject)).toBe(1);
+
+    await expectEventually(() => expect(main).toHaveLength(6), { timeoutMs: 15000 });
+    for (const e of events) {
+      const copies = main.filter((m) => idOf(m) === e.id);
+      expect(copies).toHaveLength(2);
+      const replayed = copies.find((m) => m.headers[EventHeaders.replayedFromDlq])!;
+      expect(replayed).toBeDefined();
+      expect(replayed.key).toBe(e.subject);
+      expect(JSON.parse(replayed.value)).toEqual(e);
+      expect(Object.keys(replayed.headers).filter((k) => k.startsWith('x-dlq-'))).toEqual([]);
+      expect(replayed.headers[EventHeaders.correlationId]).toBe('corr-it');
+    }
+
+    await expect(h.bus.replayDlq(TOPIC)).resolves.toEqual({ replayed: 0, skipped: 0 });
+    await sleep(1000);
+    expect(main).toHaveLength(6);
+    for (const e of events) expect(await h.effect(e.subject)).toBe(1);
+  });
+
+  it('does not dead-letter a transient failure (ECONNREFUSED): the message is redelivered and applied once it clears', async () => {
+    const dlq = await h.collect(DLQ);
+    await h.consume(
+      async (env, em, call) => {
+        if (env.data.email.startsWith('poison')) throw new Error('always fails');
+        if (call <= 2) throw Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:5432'), { code: 'ECONNREFUSED' });
+        await bump(em, env.subject);
+      },
+      // one attempt: any failure that is not recognised as transient goes straight to the DLQ
+      { maxAttempts: 1 },
+    );
+    const subject = randomUUID();
+    const env = envelope(subject);
+    const fence = envelope(subject, 'poison@example.com');
+    await h.publish(message(env), message(fence));
+
+    await h.processed(env.id);
+    await expectEventually(() => expect(dlq.length).toBeGreaterThanOrEqual(1), { timeoutMs: 20000 });
+    await sleep(300);
+    expect(dlq.map(idOf)).toEqual([fence.id]);
+    expect(h.calls.get(env.id)).toBe(3);
+    expect(await h.effect(subject)).toBe(1);
+  });
+
+  it('does not dead-letter a real database failure (its connection terminated mid-transaction): redelivered, applied once', async () => {
+    const dlq = await h.collect(DLQ);
+    await h.consume(
+      async (env, em, call) => {
+        if (env.data.email.startsWith('poison')) throw new Error('always fails');
+        await bump(em, env.subject);
+        // the server ends this session under the transaction: 57P01 admin_shutdown
+        if (call === 1) await em.getConnection().execute('SELECT pg_terminate_backend(pg_backend_pid())', [], 'all', em.getTransactionContext());
+      },
+      { maxAttempts: 1 },
+    );
+    const subject = randomUUID();
+    const env = envelope(subject);
+    const fence = envelope(subject, 'poison@example.com');
+    await h.publish(message(env), message(fence));
+
+    await h.processed(env.id);
+    await expectEventually(() => expect(dlq.length).toBeGreaterThanOrEqual(1), { timeoutMs: 20000 });
+    await sleep(300);
+    expect(dlq.map(idOf)).toEqual([fence.id]);
+    expect(h.calls.get(env.id)).toBe(2);
+    expect(await h.effect(subject)).toBe(1);
+    expect(await h.inbox(env.id)).toBe(1);
+  });
+});
