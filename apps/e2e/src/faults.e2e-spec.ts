@@ -20,7 +20,7 @@ describe('faults: nothing is lost, nothing is doubled', () => {
 
   beforeAll(async () => {
     ({ system, smtp } = await startSystem({
-      'notification-service': { NOTIFICATION_SWEEP_INTERVAL_MS: '2000', NOTIFICATION_SWEEP_MIN_AGE_MS: '2000' },
+      'notification-service': { EMAIL_SWEEP_INTERVAL_MS: '2000', EMAIL_SWEEP_GRACE_MS: '3000' },
     }));
     gw = system.gatewayUrl;
   });

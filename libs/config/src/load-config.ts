@@ -22,7 +22,14 @@ function flatten(errors: ValidationError[], prefix = ''): string[] {
  */
 export function loadConfig<T extends object>(cls: new () => T, env: Record<string, string | undefined> = process.env): T {
   const plain: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') plain[k] = v;
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined || v === '') continue;
+    // Implicit conversion would make Boolean("false") true: read booleans the way people write them.
+    if (Reflect.getMetadata('design:type', cls.prototype, k) === Boolean) {
+      const lower = v.trim().toLowerCase();
+      plain[k] = ['true', '1', 'yes', 'on'].includes(lower) ? true : ['false', '0', 'no', 'off'].includes(lower) ? false : v;
+    } else plain[k] = v;
+  }
   const instance = plainToInstance(cls, plain, { enableImplicitConversion: true, exposeDefaultValues: true });
   const errors = validateSync(instance as object, { whitelist: true, forbidUnknownValues: false });
   if (errors.length) throw new ConfigValidationError(flatten(errors));

@@ -409,6 +409,9 @@ describe('EventConsumer (PostgreSQL + Kafka)', () => {
   });
 
   it('does not dead-letter a real database failure (its connection terminated mid-transaction): redelivered, applied once', async () => {
+    // knex console.logs the dropped connection; keep the test output clean
+    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    h.defer(async () => log.mockRestore());
     const dlq = await h.collect(DLQ);
     await h.consume(
       async (env, em, call) => {

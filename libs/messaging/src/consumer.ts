@@ -28,6 +28,8 @@ export interface EventConsumerOptions {
   retryDelayMs?: number;
 }
 
+const AFTER_COMMIT_TIMEOUT_MS = 5000;
+
 const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '53300']);
 
 /** Infrastructure failures (database down) delay work; they never send an event to the DLQ. */
@@ -139,7 +141,9 @@ export class EventConsumer {
       return true;
     });
     for (const fn of after) {
-      await fn().catch((err) => this.opts.logger.warn({ err, eventId: envelope.id }, 'after-commit step failed; its sweeper will retry'));
+      // Bounded: a hanging step (e.g. Redis down) must not hold up the partition.
+      await Promise.race([fn(), new Promise((_, reject) => setTimeout(() => reject(new Error('after-commit step timed out')), AFTER_COMMIT_TIMEOUT_MS).unref())])
+        .catch((err) => this.opts.logger.warn({ err: (err as Error).message, eventId: envelope.id }, 'after-commit step failed; its sweeper will retry'));
     }
     return applied;
   }

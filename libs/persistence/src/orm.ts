@@ -32,6 +32,7 @@ export function ormConfig(opts: OrmOptions): Options {
       transactional: true,
       allOrNothing: true,
       snapshot: false,
+      silent: true,
     },
   });
 }

@@ -50,7 +50,8 @@ export class ServiceRuntime<C extends MessagingConfig = MessagingConfig> {
     this.metrics = new Metrics(name);
     this.outbox = new OutboxWriter(name);
     this.consumer = new EventConsumer({
-      groupId: name,
+      // Runs isolated by a topic prefix get their own consumer groups too.
+      groupId: `${config.KAFKA_TOPIC_PREFIX}${name}`,
       orm,
       bus,
       producer,
@@ -125,7 +126,7 @@ export class ServiceRuntime<C extends MessagingConfig = MessagingConfig> {
     }
   }
 
-  /** Registers work to do on shutdown, after HTTP stops and before connections close. */
+  /** Registers work to do on shutdown: after HTTP and the consumer stop, before the outbox flush and connections close. */
   onShutdown(name: string, run: () => Promise<unknown>): void {
     this.shutdownSteps.push({ name, run });
   }
@@ -144,8 +145,9 @@ export class ServiceRuntime<C extends MessagingConfig = MessagingConfig> {
         this.logger.warn({ err: (err as Error).message, step: name }, 'shutdown step failed');
       }
     };
-    for (const s of this.shutdownSteps) await step(s.name, s.run);
+    // No new messages first; then the service's own steps (sweepers, queues) that handlers may use.
     await step('consumer', () => this.consumer.stop());
+    for (const s of this.shutdownSteps) await step(s.name, s.run);
     await step('outbox relay', () => this.relay?.stop(5000) ?? Promise.resolve());
     await step('kafka', () => this.bus.close());
     await step('redis', async () => this.redis?.quit());

@@ -13,6 +13,10 @@ export class NotificationWorkerConfig extends DatabaseConfig {
   @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// URL' })
   REDIS_URL!: string;
 
+  /** Prefix of every BullMQ key; must match the API's (RedisConfig.QUEUE_PREFIX). */
+  @Matches(/^[A-Za-z0-9_-]{1,40}$/)
+  QUEUE_PREFIX: string = 'tally';
+
   @IsString() @MinLength(1)
   SMTP_HOST!: string;
 

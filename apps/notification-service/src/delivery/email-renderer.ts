@@ -81,3 +81,41 @@ export function maskSecrets(text: string | null | undefined): string | null {
   if (text == null) return null;
   return text.replace(/([?&](?:token|code|secret|key)=)[^&#\s"'<>]+/gi, '$1***');
 }
+
+/** A notification cannot be rendered (e.g. its secret is gone): retrying will not help. */
+export class RenderError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RenderError';
+  }
+}
+
+/** What rendering needs from a notification. */
+export interface RenderableNotification {
+  notificationType: string;
+  title: string;
+  message: string;
+  actionUrl?: string | null;
+  metadata: Record<string, unknown>;
+  expiresAt?: Date | null;
+  secretToken?: string | null;
+}
+
+/** The email for a notification, by its type; other types get a plain title/message/link email. */
+export function renderNotificationEmail(n: RenderableNotification, appPublicUrl: string): RenderedEmail {
+  if (n.notificationType === 'email_verification') {
+    if (!n.secretToken) throw new RenderError('verification token is no longer available (cleared after expiry or delivery)');
+    const firstName = typeof n.metadata.firstName === 'string' ? n.metadata.firstName : null;
+    return renderVerificationEmail({ firstName, token: n.secretToken, expiresAt: n.expiresAt ?? null, appPublicUrl });
+  }
+  const link = n.actionUrl ? (/^https?:\/\//.test(n.actionUrl) ? n.actionUrl : `${appPublicUrl.replace(/\/+$/, '')}${n.actionUrl.startsWith('/') ? '' : '/'}${n.actionUrl}`) : null;
+  const text = [n.message, ...(link ? ['', link] : []), '', '— The Tally team', ''].join('\n');
+  const html = [
+    '<!doctype html><html><body style="font-family:sans-serif">',
+    `<p>${escapeHtml(n.message)}</p>`,
+    link ? `<p><a href="${escapeHtml(link)}">Open in Tally</a></p>` : '',
+    '<p>— The Tally team</p>',
+    '</body></html>',
+  ].join('\n');
+  return { subject: oneLine(n.title), text, html };
+}

@@ -6,7 +6,8 @@ export type NotificationLogStatus = (typeof NotificationLogStatuses)[number];
 
 /**
  * One row per delivery attempt or outcome. `dead_lettered` rows are the dead-letter record:
- * the notification exhausted its attempts and waits for an operator (see README of the service).
+ * the notification exhausted its attempts (or can never be sent) and waits for an operator
+ * (apps/notification-service/README.md, "Dead letters").
  */
 @Entity({ tableName: 'notification_logs' })
 export class NotificationLog {

@@ -1,0 +1,65 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { Notification } from './notification.entity';
+
+export interface PendingDelivery {
+  id: string;
+  correlationId?: string;
+}
+
+@Injectable()
+export class NotificationRepository {
+  constructor(private readonly orm: MikroORM) {}
+
+  /** Inside the caller's transaction (a Kafka handler's `ctx.em`): commits with the inbox record. */
+  async insert(em: EntityManager, notification: Notification): Promise<void> {
+    em.persist(notification);
+    await em.flush();
+  }
+
+  /** A user's notifications, newest first. */
+  async findForUser(userId: string, limit: number, offset: number): Promise<[Notification[], number]> {
+    return this.orm.em.fork().findAndCount(
+      Notification,
+      { userId },
+      { orderBy: { createdAt: 'desc', id: 'asc' }, limit, offset },
+    );
+  }
+
+  /** Notifications still waiting for delivery, created before `createdBefore`, oldest first. */
+  async findPendingDeliveries(createdBefore: Date, limit: number): Promise<PendingDelivery[]> {
+    const rows = await this.orm.em.getConnection().execute<{ id: string; correlation_id: string | null }[]>(
+      `SELECT id, metadata->>'correlationId' AS correlation_id FROM notifications
+        WHERE delivery_status = 'pending' AND created_at < ? AND delivery_channels @> '["email"]'::jsonb
+        ORDER BY created_at LIMIT ?`,
+      [createdBefore, limit],
+    );
+    return rows.map((r) => ({ id: r.id, ...(r.correlation_id ? { correlationId: r.correlation_id } : {}) }));
+  }
+
+  /**
+   * Pending notifications past their `expires_at` become `expired` (with a log row), and secrets
+   * of every notification past its expiry are cleared. Returns how many expired.
+   */
+  async expireOverdue(now: Date): Promise<number> {
+    const conn = this.orm.em.getConnection();
+    const expired = await conn.execute<{ id: string }[]>(
+      `WITH expired AS (
+         UPDATE notifications
+            SET delivery_status = 'expired', secret_token = NULL, last_error = 'expired before it could be delivered', updated_at = ?
+          WHERE delivery_status = 'pending' AND expires_at IS NOT NULL AND expires_at <= ?
+          RETURNING id, recipient, delivery_attempts)
+       INSERT INTO notification_logs (id, notification_id, delivery_method, recipient, status, error_message, retry_count, metadata, created_at, updated_at)
+       SELECT gen_random_uuid(), id, 'email', COALESCE(recipient, ''), 'expired', 'expired before it could be delivered', delivery_attempts,
+              '{"by": "sweeper"}'::jsonb, ?, ?
+         FROM expired
+       RETURNING notification_id AS id`,
+      [now, now, now, now],
+    );
+    await conn.execute(
+      `UPDATE notifications SET secret_token = NULL, updated_at = ? WHERE secret_token IS NOT NULL AND expires_at IS NOT NULL AND expires_at <= ?`,
+      [now, now],
+    );
+    return expired.length;
+  }
+}

@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { EmailVerificationRequestedData, EventEnvelope } from '@tally/contracts';
+import { Page } from '@tally/service-kit';
+import { VERIFY_EMAIL_PATH, maskSecrets } from '../delivery/email-renderer';
+import { Notification, NotificationTypes } from './notification.entity';
+import { NotificationRepository } from './notification.repository';
+
+export interface NotificationView {
+  id: string;
+  type: string;
+  title: string;
+  message: string;
+  priority: string;
+  isRead: boolean;
+  readAt: string | null;
+  relatedObjectType: string | null;
+  relatedObjectId: string | null;
+  actionUrl: string | null;
+  deliveryChannels: string[];
+  deliveryStatus: string;
+  isSent: boolean;
+  sentAt: string | null;
+  createdAt: string;
+}
+
+/** What is shown to the user: never the secret, and any link that slipped a token in is masked. */
+export function toNotificationView(n: Notification): NotificationView {
+  return {
+    id: n.id,
+    type: n.notificationType,
+    title: maskSecrets(n.title),
+    message: maskSecrets(n.message),
+    priority: n.priority,
+    isRead: n.isRead,
+    readAt: n.readAt ? n.readAt.toISOString() : null,
+    relatedObjectType: n.relatedObjectType ?? null,
+    relatedObjectId: n.relatedObjectId ?? null,
+    actionUrl: maskSecrets(n.actionUrl ?? null),
+    deliveryChannels: [...n.deliveryChannels],
+    deliveryStatus: n.deliveryStatus,
+    isSent: n.isSent,
+    sentAt: n.sentAt ? n.sentAt.toISOString() : null,
+    createdAt: n.createdAt.toISOString(),
+  };
+}
+
+@Injectable()
+export class NotificationService {
+  constructor(private readonly notifications: NotificationRepository) {}
+
+  async listForUser(userId: string, limit: number, offset: number): Promise<Page<NotificationView>> {
+    const [rows, total] = await this.notifications.findForUser(userId, limit, offset);
+    return { items: rows.map(toNotificationView), total, limit, offset };
+  }
+
+  /**
+   * Records the verification email to send, in the consumer's transaction. The token is kept in
+   * `secret_token` only until the email is sent (or expires); `message` and `metadata` never hold it.
+   */
+  async recordEmailVerification(
+    em: EntityManager,
+    event: EventEnvelope<'email_verification.requested', EmailVerificationRequestedData>,
+    correlationId: string | undefined,
+  ): Promise<Notification> {
+    const d = event.data;
+    const expiresAt = new Date(d.expiresAt);
+    const n = new Notification();
+    n.id = randomUUID();
+    n.userId = d.userId;
+    n.notificationType = NotificationTypes.emailVerification;
+    n.title = 'Verify your email address';
+    n.message =
+      `${d.firstName ? `Hi ${d.firstName}, please` : 'Please'} confirm your email address (${d.email}) to finish setting up your Tally account. ` +
+      `Open the link in the email we send you; it expires at ${expiresAt.toISOString()}.`;
+    n.priority = 'high';
+    n.relatedObjectType = 'user';
+    n.relatedObjectId = d.userId;
+    n.actionUrl = VERIFY_EMAIL_PATH;
+    n.metadata = {
+      eventId: event.id,
+      source: event.source,
+      ...(correlationId ? { correlationId } : {}),
+      firstName: d.firstName,
+      expiresAt: expiresAt.toISOString(),
+    };
+    n.deliveryChannels = ['email'];
+    n.recipient = d.email;
+    n.deliveryStatus = 'pending';
+    n.expiresAt = expiresAt;
+    n.secretToken = d.token;
+    await this.notifications.insert(em, n);
+    return n;
+  }
+}
