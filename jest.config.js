@@ -29,7 +29,7 @@ module.exports = {
       testMatch: ['<rootDir>/{apps,libs}/**/*.int-spec.ts'],
       globalSetup: '<rootDir>/tools/jest/global-setup.ts',
       globalTeardown: '<rootDir>/tools/jest/global-teardown.ts',
-      testTimeout: 120000,
+      setupFilesAfterEnv: ['<rootDir>/tools/jest/long-timeout.ts'],
     },
     {
       ...base,
@@ -37,7 +37,7 @@ module.exports = {
       testMatch: ['<rootDir>/apps/e2e/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/tools/jest/global-setup.ts',
       globalTeardown: '<rootDir>/tools/jest/global-teardown.ts',
-      testTimeout: 240000,
+      setupFilesAfterEnv: ['<rootDir>/tools/jest/long-timeout.ts'],
     },
   ],
 };

@@ -1,4 +1,4 @@
-import type { TestInfra } from '@tally/testing';
+import type { TestInfra } from '../../libs/testing/src'  // globalSetup gets no moduleNameMapper;
 
 export default async function globalTeardown(): Promise<void> {
   const g = globalThis as { __tallyInfra?: TestInfra };

@@ -114,7 +114,8 @@ export class TallySystem {
   }
 
   async startApp(app: AppName): Promise<void> {
-    if (this.procs.get(app)?.exitCode === null) throw new Error(`${app} is already running`);
+    const prev = this.procs.get(app);
+    if (prev && prev.exitCode === null && prev.signalCode === null) throw new Error(`${app} is already running`);
     const out = fs.openSync(path.join(this.logDir, `${app}.log`), 'a');
     const child = spawn(process.execPath, ['--enable-source-maps', path.join(REPO_ROOT, ENTRY[app])], {
       cwd: REPO_ROOT, env: this.envFor(app), stdio: ['ignore', out, out],
@@ -123,7 +124,7 @@ export class TallySystem {
     this.procs.set(app, child);
     const path_ = app === 'api-gateway' ? '/health/live' : '/health/ready';
     await expectEventually(async () => {
-      if (child.exitCode !== null) throw new Error(`${app} exited with ${child.exitCode}; see ${this.logDir}/${app}.log:\n${this.tail(app)}`);
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${app} exited with ${child.exitCode}; see ${this.logDir}/${app}.log:\n${this.tail(app)}`);
       const res = await fetch(`http://127.0.0.1:${this.ports[app]}${path_}`);
       if (res.status !== 200) throw new Error(`${app} ready: ${res.status} ${await res.text()}`);
     }, { timeoutMs: 60000, intervalMs: 200, what: `${app} to be ready` });
