@@ -10,8 +10,8 @@ LOG_DIR="$ROOT/.data/logs"
 mkdir -p "$RUN_DIR" "$LOG_DIR"
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "== installing dependencies (npm ci)"
-  npm ci --no-audit --no-fund
+  echo "== installing dependencies (npm install, pinned by package-lock.json)"
+  npm install --no-audit --no-fund
 fi
 
 echo "== infrastructure (infra/up.sh)"

@@ -7,8 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "== installing dependencies (npm ci)"
-  npm ci --no-audit --no-fund
+  echo "== installing dependencies (npm install, pinned by package-lock.json)"
+  npm install --no-audit --no-fund
 fi
 
 mkdir -p tmp
