@@ -15,16 +15,16 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 echo "== infrastructure (infra/up.sh)"
-bash infra/up.sh >/dev/null
+# up.sh prints the connection settings it ended up with (e.g. a password it had to set) as exports.
+eval "$(bash infra/up.sh)"
 
 echo "== build"
 node tools/build.js
 
-PG="postgres://postgres@${PGHOST:-127.0.0.1}:${PGPORT:-5432}"
+PG="${DATABASE_URL_BASE:-postgres://postgres@127.0.0.1:5432}"
 COMMON=(
   "NODE_ENV=${NODE_ENV:-development}" "LOG_LEVEL=${LOG_LEVEL:-info}"
-  "KAFKA_BROKERS=${KAFKA_BROKERS:-127.0.0.1:${KAFKA_PORT:-9092}}"
-  "REDIS_URL=${REDIS_URL:-redis://127.0.0.1:${REDIS_PORT:-6379}}"
+  "KAFKA_BROKERS=$KAFKA_BROKERS" "REDIS_URL=$REDIS_URL"
   "SMTP_HOST=${SMTP_HOST:-127.0.0.1}" "SMTP_PORT=${SMTP_PORT:-${MAILCATCHER_SMTP_PORT:-1025}}"
   "SMTP_FROM=${SMTP_FROM:-Tally <no-reply@tally.local>}" "APP_PUBLIC_URL=${APP_PUBLIC_URL:-http://localhost:8080}"
 )

@@ -45,13 +45,14 @@ async function localInfra(): Promise<TestInfra> {
   const script = (name: string, ...args: string[]) =>
     run('bash', [path.join(REPO_ROOT, 'infra', name), ...args], { cwd: REPO_ROOT, maxBuffer: 16 * 1024 * 1024, timeout: 15 * 60 * 1000 });
   log('no DATABASE_URL/REDIS_URL/KAFKA_BROKERS and no container engine: using local processes via infra/up.sh');
-  await script('up.sh', 'postgres', 'redis', 'kafka');
-  const pgPort = process.env.PGPORT ?? '5432';
+  const { stdout } = await script('up.sh', 'postgres', 'redis', 'kafka');
+  // up.sh prints `export K=V` lines with what it ended up using (a password it had to set, say).
+  const exported = Object.fromEntries([...stdout.matchAll(/^export (\w+)=(\S+)/gm)].map((m) => [m[1], m[2]]));
   return {
     source: 'local',
-    databaseUrl: `postgres://postgres@127.0.0.1:${pgPort}/postgres`,
-    redisUrl: `redis://127.0.0.1:${process.env.REDIS_PORT ?? '6379'}`,
-    kafkaBrokers: `127.0.0.1:${process.env.KAFKA_PORT ?? '9092'}`,
+    databaseUrl: `${exported.DATABASE_URL_BASE ?? 'postgres://postgres@127.0.0.1:5432'}/postgres`,
+    redisUrl: exported.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    kafkaBrokers: exported.KAFKA_BROKERS ?? '127.0.0.1:9092',
     teardown: async () => undefined, // the local services stay up for the next run; `npm run stop` stops them
   };
 }

@@ -30,15 +30,20 @@ export class SigningKeyService implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    await this.ensureActiveKey();
+    // Re-announce the active key at every start: a service whose projection missed it (a new
+    // service, a recreated topic) heals without anyone logging out. Consumers upsert, so it is harmless.
+    await this.ensureActiveKey({ republish: true });
   }
 
   /** Makes sure a fresh active key exists (minting and publishing one if not); returns it. */
-  async ensureActiveKey(forceRotate = false): Promise<SigningKey> {
+  async ensureActiveKey(opts: { forceRotate?: boolean; republish?: boolean } = {}): Promise<SigningKey> {
     const key = await this.keys.transaction(async (em) => {
       const current = await this.keys.findActive(em);
       const maxAgeMs = this.config.SIGNING_KEY_ROTATION_DAYS * 24 * 3600 * 1000;
-      if (current && !forceRotate && Date.now() - current.createdAt.getTime() < maxAgeMs) return current;
+      if (current && !opts.forceRotate && Date.now() - current.createdAt.getTime() < maxAgeMs) {
+        if (opts.republish) await this.publish(em, current);
+        return current;
+      }
       if (current) {
         current.status = 'retired';
         current.retiredAt = new Date();
