@@ -1,5 +1,13 @@
 import { MigrationEntry } from '@tally/persistence';
 import { Migration20261122000100_init } from './Migration20261122000100_init';
+import { Migration20261122000200_accounts } from './Migration20261122000200_accounts';
+import { Migration20261122000300_people } from './Migration20261122000300_people';
+import { Migration20261122000400_admin } from './Migration20261122000400_admin';
 
 /** Applied in this order; never edit a shipped migration, add a new one. */
-export const migrations: MigrationEntry[] = [{ name: 'Migration20261122000100_init', class: Migration20261122000100_init }];
+export const migrations: MigrationEntry[] = [
+  { name: 'Migration20261122000100_init', class: Migration20261122000100_init },
+  { name: 'Migration20261122000200_accounts', class: Migration20261122000200_accounts },
+  { name: 'Migration20261122000300_people', class: Migration20261122000300_people },
+  { name: 'Migration20261122000400_admin', class: Migration20261122000400_admin },
+];

@@ -1,0 +1,2 @@
+/** Entities of the admin module (system configurations). */
+export const adminEntities: Function[] = [];

@@ -1,0 +1,2 @@
+/** Entities of the people module (profiles, countries, friendships, devices). */
+export const peopleEntities: Function[] = [];

@@ -1,0 +1,2 @@
+/** Entities of the accounts work (refresh tokens, password resets). */
+export const accountEntities: Function[] = [];
