@@ -8,9 +8,25 @@ export class AuthServiceConfig extends MessagingConfig {
   @IsInt() @Min(60) @Max(3600)
   ACCESS_TOKEN_TTL_SECONDS: number = 900;
 
+  /** Refresh token lifetime, days (each rotation issues a new one). */
+  @IsInt() @Min(1) @Max(365)
+  REFRESH_TOKEN_TTL_DAYS: number = 30;
+
   /** Email verification token lifetime, hours. */
   @IsInt() @Min(1) @Max(24 * 14)
   EMAIL_VERIFICATION_TTL_HOURS: number = 48;
+
+  /** Password reset token lifetime, minutes. */
+  @IsInt() @Min(5) @Max(24 * 60)
+  PASSWORD_RESET_TTL_MINUTES: number = 60;
+
+  /** Failed logins in a row that lock an account. */
+  @IsInt() @Min(1) @Max(100)
+  LOCKOUT_THRESHOLD: number = 5;
+
+  /** How long a lock lasts, seconds. */
+  @IsInt() @Min(1) @Max(7 * 24 * 3600)
+  LOCKOUT_DURATION_SECONDS: number = 15 * 60;
 
   /** Signing keys older than this are rotated out (a new one becomes active; old ones still verify). */
   @IsInt() @Min(1) @Max(365)

@@ -1,7 +1,9 @@
-import { Body, Controller, Get, HttpCode, Ip, Post } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Ip, Post } from '@nestjs/common';
 import { AuthenticatedUser, CurrentUser, Public } from '@tally/security';
 import { AuthService } from './auth.service';
-import { LoginDto, RegisterDto, VerifyEmailDto } from './dto/auth.dto';
+import { ChangePasswordDto, EmailDto, LoginDto, RefreshDto, RegisterDto, ResetPasswordDto, VerifyEmailDto } from './dto/auth.dto';
+
+const ACCEPTED = { status: 'accepted', detail: 'If an account matches, an email is on its way.' };
 
 @Controller('api/v1')
 export class AuthController {
@@ -21,10 +23,53 @@ export class AuthController {
   }
 
   @Public()
+  @Post('auth/verify-email/resend')
+  @HttpCode(202)
+  async resend(@Body() dto: EmailDto) {
+    await this.auth.resendVerification(dto);
+    return ACCEPTED;
+  }
+
+  @Public()
   @Post('auth/login')
   @HttpCode(200)
-  login(@Body() dto: LoginDto, @Ip() ip: string) {
-    return this.auth.login(dto, ip);
+  login(@Body() dto: LoginDto, @Ip() ip: string, @Headers('user-agent') userAgent?: string) {
+    return this.auth.login(dto, { ip, userAgent });
+  }
+
+  @Public()
+  @Post('auth/refresh')
+  @HttpCode(200)
+  refresh(@Body() dto: RefreshDto, @Ip() ip: string, @Headers('user-agent') userAgent?: string) {
+    return this.auth.refresh(dto, { ip, userAgent });
+  }
+
+  @Public()
+  @Post('auth/logout')
+  @HttpCode(204)
+  async logout(@Body() dto: RefreshDto) {
+    await this.auth.logout(dto);
+  }
+
+  @Public()
+  @Post('auth/password/forgot')
+  @HttpCode(202)
+  async forgot(@Body() dto: EmailDto) {
+    await this.auth.forgotPassword(dto);
+    return ACCEPTED;
+  }
+
+  @Public()
+  @Post('auth/password/reset')
+  @HttpCode(204)
+  async reset(@Body() dto: ResetPasswordDto) {
+    await this.auth.resetPassword(dto);
+  }
+
+  @Post('auth/password/change')
+  @HttpCode(204)
+  async change(@CurrentUser() user: AuthenticatedUser, @Body() dto: ChangePasswordDto) {
+    await this.auth.changePassword(user.id, dto);
   }
 
   @Get('users/me')

@@ -1,13 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { OutboxWriter } from '@tally/messaging';
 import { CONFIG } from '@tally/service-kit';
 import { AuthServiceConfig } from '../config/auth.config';
 import { SigningKeyService } from '../keys/signing-key.service';
+import { PasswordReset, RefreshToken } from './account.entities';
+import { AccountRepository } from './account.repository';
 import { AuthErrors } from './auth.exceptions';
-import { LoginDto, RegisterDto, VerifyEmailDto } from './dto/auth.dto';
+import { ChangePasswordDto, EmailDto, LoginDto, RefreshDto, RegisterDto, ResetPasswordDto, VerifyEmailDto } from './dto/auth.dto';
 import { PasswordHasher } from './password-hasher';
+import { PasswordPolicy } from './password-policy';
 import { EmailVerification, User } from './user.entity';
 import { UserRepository } from './user.repository';
 
@@ -17,18 +20,23 @@ export interface UserView {
   email: string;
   firstName: string | null;
   lastName: string | null;
+  phoneNumber: string | null;
   role: string;
   isVerified: boolean;
+  isPremium: boolean;
   preferredCurrency: string;
   timezone: string;
+  profileVisibility: string;
   dateJoined: string;
+  lastLogin: string | null;
 }
 
 export function toUserView(u: User): UserView {
   return {
     id: u.id, username: u.username, email: u.email, firstName: u.firstName ?? null, lastName: u.lastName ?? null,
-    role: u.role, isVerified: u.isVerified, preferredCurrency: u.preferredCurrency, timezone: u.timezone,
-    dateJoined: u.dateJoined.toISOString(),
+    phoneNumber: u.phoneNumber ?? null, role: u.role, isVerified: u.isVerified, isPremium: u.isPremium,
+    preferredCurrency: u.preferredCurrency, timezone: u.timezone, profileVisibility: u.profileVisibility,
+    dateJoined: u.dateJoined.toISOString(), lastLogin: u.lastLogin ? u.lastLogin.toISOString() : null,
   };
 }
 
@@ -36,18 +44,41 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
+function newSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export interface Session {
+  accessToken: string;
+  tokenType: 'Bearer';
+  expiresIn: number;
+  refreshToken: string;
+  refreshExpiresIn: number;
+  user: UserView;
+}
+
+export interface RequestMeta {
+  ip?: string | null;
+  userAgent?: string | null;
+}
+
 @Injectable()
 export class AuthService {
   constructor(
     private readonly users: UserRepository,
+    private readonly accounts: AccountRepository,
     private readonly hasher: PasswordHasher,
+    private readonly policy: PasswordPolicy,
     private readonly keys: SigningKeyService,
     private readonly outbox: OutboxWriter,
     @Inject(CONFIG) private readonly config: AuthServiceConfig,
   ) {}
 
+  // ---- registration and verification ---------------------------------------------------
+
   /** Creates the user, its verification token and both events in one transaction. */
   async register(dto: RegisterDto): Promise<UserView> {
+    this.policy.assertAcceptable(dto.password, dto);
     const passwordHash = await this.hasher.hash(dto.password);
     try {
       return await this.users.transaction(async (em) => {
@@ -61,16 +92,10 @@ export class AuthService {
         user.password = passwordHash;
         user.firstName = dto.firstName ?? null;
         user.lastName = dto.lastName ?? null;
-        const token = randomBytes(32).toString('base64url');
-        const verification = new EmailVerification();
-        verification.id = randomUUID();
-        verification.userId = user.id;
-        verification.token = hashToken(token);
-        verification.email = user.email;
-        verification.expiresAt = new Date(Date.now() + this.config.EMAIL_VERIFICATION_TTL_HOURS * 3600 * 1000);
-        // No ORM relation between the two, so order the inserts for the foreign key ourselves.
+        user.phoneNumber = dto.phoneNumber ?? null;
+        if (dto.timezone) user.timezone = dto.timezone;
+        if (dto.preferredCurrency) user.preferredCurrency = dto.preferredCurrency;
         await em.persist(user).flush();
-        await em.persist(verification).flush();
         await this.outbox.append(em, {
           type: 'user.registered',
           subject: user.id,
@@ -80,11 +105,7 @@ export class AuthService {
             dateJoined: user.dateJoined.toISOString(),
           },
         });
-        await this.outbox.append(em, {
-          type: 'email_verification.requested',
-          subject: user.id,
-          data: { userId: user.id, email: user.email, token, expiresAt: verification.expiresAt.toISOString(), firstName: user.firstName ?? null },
-        });
+        await this.issueVerification(em, user);
         return toUserView(user);
       });
     } catch (err) {
@@ -96,13 +117,40 @@ export class AuthService {
     }
   }
 
+  /** A fresh single-use token (older unused ones stop working), mailed through notification-service. */
+  private async issueVerification(em: EntityManager, user: User): Promise<void> {
+    await this.accounts.invalidateVerifications(em, user.id);
+    const token = newSecret();
+    const v = new EmailVerification();
+    v.id = randomUUID();
+    v.userId = user.id;
+    v.token = hashToken(token);
+    v.email = user.email;
+    v.expiresAt = new Date(Date.now() + this.config.EMAIL_VERIFICATION_TTL_HOURS * 3600 * 1000);
+    await em.persist(v).flush();
+    await this.outbox.append(em, {
+      type: 'email_verification.requested',
+      subject: user.id,
+      data: { userId: user.id, email: user.email, token, expiresAt: v.expiresAt.toISOString(), firstName: user.firstName ?? null },
+    });
+  }
+
+  /** Always the same answer, so it cannot tell who has an account. */
+  async resendVerification(dto: EmailDto): Promise<void> {
+    await this.users.transaction(async (em) => {
+      const user = await this.users.findByEmail(dto.email, em);
+      if (!user || user.isVerified || !user.isActive) return;
+      await this.issueVerification(em, user);
+    });
+  }
+
   async verifyEmail(dto: VerifyEmailDto): Promise<UserView> {
     return this.users.transaction(async (em) => {
       const v = await this.users.findVerificationForUpdate(hashToken(dto.token), em);
       if (!v || v.isUsed) throw AuthErrors.tokenInvalid();
       if (v.expiresAt.getTime() < Date.now()) throw AuthErrors.tokenExpired();
       const user = await this.users.findById(v.userId, em);
-      if (!user) throw AuthErrors.tokenInvalid();
+      if (!user || user.email.toLowerCase() !== v.email.toLowerCase()) throw AuthErrors.tokenInvalid();
       v.isUsed = true;
       user.isVerified = true;
       await em.flush();
@@ -115,21 +163,162 @@ export class AuthService {
     });
   }
 
-  async login(dto: LoginDto, ip?: string): Promise<{ accessToken: string; tokenType: 'Bearer'; expiresIn: number; user: UserView }> {
+  // ---- login, lockout, sessions --------------------------------------------------------
+
+  /**
+   * Login by email or username. After LOCKOUT_THRESHOLD failures in a row the login is locked
+   * for LOCKOUT_DURATION_SECONDS, with the same answer whether or not an account exists.
+   */
+  async login(dto: LoginDto, meta: RequestMeta = {}): Promise<Session> {
+    const { LOCKOUT_THRESHOLD: threshold, LOCKOUT_DURATION_SECONDS: lockSeconds } = this.config;
     const user = await this.users.findForLogin(dto.login);
-    if (!user) throw (await this.hasher.verifyAgainstDummy(dto.password), AuthErrors.invalidCredentials());
-    if (!(await this.hasher.verify(user.password, dto.password))) throw AuthErrors.invalidCredentials();
+    if (!user) {
+      const loginHash = hashToken(dto.login.trim().toLowerCase());
+      if (await this.accounts.unknownLoginLocked(loginHash)) {
+        await this.hasher.verifyAgainstDummy(dto.password);
+        throw AuthErrors.locked();
+      }
+      await this.hasher.verifyAgainstDummy(dto.password);
+      await this.accounts.recordUnknownFailure(loginHash, threshold, lockSeconds);
+      throw AuthErrors.invalidCredentials();
+    }
+    if (user.accountLockedUntil && user.accountLockedUntil.getTime() > Date.now()) {
+      await this.hasher.verifyAgainstDummy(dto.password);
+      throw AuthErrors.locked();
+    }
+    if (!(await this.hasher.verify(user.password, dto.password))) {
+      const outcome = await this.accounts.recordUserFailure(user.id, threshold, lockSeconds);
+      if (outcome.justLocked) {
+        await this.users.transaction((em) =>
+          this.outbox.append(em, {
+            type: 'user.locked',
+            subject: user.id,
+            data: { userId: user.id, at: new Date().toISOString(), byUserId: null, lockedUntil: outcome.lockedUntil?.toISOString() ?? null },
+          }),
+        );
+      }
+      throw AuthErrors.invalidCredentials();
+    }
     if (!user.isActive) throw AuthErrors.inactive();
     if (!user.isVerified) throw AuthErrors.emailNotVerified();
-    await this.users.transaction(async (em) => {
-      const u = await this.users.findById(user.id, em);
-      if (!u) return;
-      u.lastLogin = new Date();
-      u.lastLoginIp = ip ?? null;
-      u.failedLoginAttempts = 0;
+    await this.accounts.recordSuccess(user.id, meta.ip ?? null);
+    return this.users.transaction((em) => this.startSession(em, user, meta, null));
+  }
+
+  private async startSession(em: EntityManager, user: User, meta: RequestMeta, parent: RefreshToken | null): Promise<Session> {
+    const secret = newSecret();
+    const ttlMs = this.config.REFRESH_TOKEN_TTL_DAYS * 24 * 3600 * 1000;
+    const rt = new RefreshToken();
+    rt.id = randomUUID();
+    rt.userId = user.id;
+    rt.familyId = parent?.familyId ?? randomUUID();
+    rt.parentId = parent?.id ?? null;
+    rt.tokenHash = hashToken(secret);
+    rt.expiresAt = new Date(Date.now() + ttlMs);
+    rt.ip = meta.ip ?? null;
+    rt.userAgent = meta.userAgent?.slice(0, 300) ?? null;
+    await this.accounts.insertRefreshToken(em, rt);
+    const access = await this.keys.signAccessToken(user);
+    return {
+      accessToken: access.token, tokenType: 'Bearer', expiresIn: access.expiresIn,
+      refreshToken: secret, refreshExpiresIn: Math.floor(ttlMs / 1000), user: toUserView(user),
+    };
+  }
+
+  /**
+   * Rotates a refresh token: the old one is spent, a new one of the same family is issued.
+   * Presenting a spent token again means it was stolen or replayed: the whole family is revoked.
+   */
+  async refresh(dto: RefreshDto, meta: RequestMeta = {}): Promise<Session> {
+    const outcome = await this.users.transaction(async (em) => {
+      const rt = await this.accounts.findRefreshForUpdate(em, hashToken(dto.refreshToken));
+      if (!rt || rt.revokedAt || rt.expiresAt.getTime() <= Date.now()) return { error: AuthErrors.refreshInvalid() };
+      if (rt.usedAt) {
+        await this.accounts.revokeFamily(em, rt.familyId, 'reuse_detected');
+        return { error: AuthErrors.refreshReused() };
+      }
+      const user = await this.users.findById(rt.userId, em);
+      if (!user || !user.isActive || !user.isVerified || (user.accountLockedUntil && user.accountLockedUntil.getTime() > Date.now())) {
+        await this.accounts.revokeFamily(em, rt.familyId, 'deactivated');
+        return { error: AuthErrors.refreshInvalid() };
+      }
+      rt.usedAt = new Date();
+      await em.flush();
+      return { session: await this.startSession(em, user, meta, rt) };
     });
-    const { token, expiresIn } = await this.keys.signAccessToken(user);
-    return { accessToken: token, tokenType: 'Bearer', expiresIn, user: toUserView(user) };
+    // The revocation above must commit, so the error is thrown only after the transaction.
+    if ('error' in outcome) throw outcome.error;
+    return outcome.session;
+  }
+
+  /** Ends the session the refresh token belongs to. Unknown tokens are ignored (same answer). */
+  async logout(dto: RefreshDto): Promise<void> {
+    await this.users.transaction(async (em) => {
+      const rt = await this.accounts.findRefreshForUpdate(em, hashToken(dto.refreshToken));
+      if (rt) await this.accounts.revokeFamily(em, rt.familyId, 'logout');
+    });
+  }
+
+  // ---- passwords ---------------------------------------------------------------------
+
+  /** Always the same answer; mails a reset link when an active account has this address. */
+  async forgotPassword(dto: EmailDto): Promise<void> {
+    await this.users.transaction(async (em) => {
+      const user = await this.users.findByEmail(dto.email, em);
+      if (!user || !user.isActive) return;
+      const token = newSecret();
+      const reset = new PasswordReset();
+      reset.id = randomUUID();
+      reset.userId = user.id;
+      reset.tokenHash = hashToken(token);
+      reset.expiresAt = new Date(Date.now() + this.config.PASSWORD_RESET_TTL_MINUTES * 60 * 1000);
+      await this.accounts.replacePasswordReset(em, reset);
+      await this.outbox.append(em, {
+        type: 'password_reset.requested',
+        subject: user.id,
+        data: { userId: user.id, email: user.email, token, expiresAt: reset.expiresAt.toISOString(), firstName: user.firstName ?? null },
+      });
+    });
+  }
+
+  /** Sets a new password from a reset link; ends every session and lifts a lockout. */
+  async resetPassword(dto: ResetPasswordDto): Promise<void> {
+    const reset = await this.users.transaction(async (em) => {
+      const r = await this.accounts.findResetForUpdate(em, hashToken(dto.token));
+      if (!r || r.usedAt) throw AuthErrors.resetInvalid();
+      if (r.expiresAt.getTime() <= Date.now()) throw AuthErrors.resetExpired();
+      return r;
+    });
+    const user = await this.users.findById(reset.userId);
+    if (!user || !user.isActive) throw AuthErrors.resetInvalid();
+    this.policy.assertAcceptable(dto.newPassword, user);
+    const hash = await this.hasher.hash(dto.newPassword);
+    await this.users.transaction(async (em) => {
+      const r = await this.accounts.findResetForUpdate(em, hashToken(dto.token));
+      if (!r || r.usedAt) throw AuthErrors.resetInvalid(); // used meanwhile
+      r.usedAt = new Date();
+      await this.accounts.invalidateResets(em, user.id);
+      await this.setPassword(em, user.id, hash, 'password_reset');
+    });
+  }
+
+  async changePassword(userId: string, dto: ChangePasswordDto): Promise<void> {
+    const user = await this.users.findByIdWithPassword(userId);
+    if (!user || !user.isActive) throw AuthErrors.userNotFound();
+    if (!(await this.hasher.verify(user.password, dto.currentPassword))) throw AuthErrors.currentPasswordWrong();
+    this.policy.assertAcceptable(dto.newPassword, user);
+    const hash = await this.hasher.hash(dto.newPassword);
+    await this.users.transaction((em) => this.setPassword(em, user.id, hash, 'password_changed'));
+  }
+
+  private async setPassword(em: EntityManager, userId: string, hash: string, reason: 'password_reset' | 'password_changed'): Promise<void> {
+    await this.users.updatePassword(em, userId, hash);
+    await this.accounts.revokeAllForUser(em, userId, reason);
+    await this.outbox.append(em, {
+      type: 'user.password_changed',
+      subject: userId,
+      data: { userId, at: new Date().toISOString(), byUserId: reason === 'password_changed' ? userId : null },
+    });
   }
 
   async me(userId: string): Promise<UserView> {

@@ -36,6 +36,28 @@ export class UserRepository {
     return em.findOne(User, { id: row.id }, { populate: ['password'] });
   }
 
+  /** Case-insensitively, through the unique index on lower(email). */
+  async findByEmail(email: string, em: EntityManager = this.orm.em.fork()): Promise<User | null> {
+    const [row] = await em.getConnection().execute<{ id: string }[]>(
+      'SELECT id FROM users WHERE lower(email) = lower(?)', [email], 'all', em.getTransactionContext(),
+    );
+    return row ? em.findOne(User, { id: row.id }) : null;
+  }
+
+  findByIdWithPassword(id: string): Promise<User | null> {
+    return this.orm.em.fork().findOne(User, { id }, { populate: ['password'] });
+  }
+
+  /** New hash; a password change also lifts any lockout. */
+  async updatePassword(em: EntityManager, userId: string, hash: string): Promise<void> {
+    await em.getConnection().execute(
+      `UPDATE users SET password = ?, failed_login_attempts = 0, account_locked_until = NULL, updated_at = now() WHERE id = ?`,
+      [hash, userId],
+      'run',
+      em.getTransactionContext(),
+    );
+  }
+
   /** Locks the verification row for this token hash, if unused. */
   findVerificationForUpdate(tokenHash: string, em: EntityManager): Promise<EmailVerification | null> {
     return em.findOne(EmailVerification, { token: tokenHash }, { lockMode: 4 /* PESSIMISTIC_WRITE */ });

@@ -74,6 +74,46 @@ export function renderVerificationEmail(input: VerificationEmailInput): Rendered
   return { subject: 'Verify your email address for Tally', text, html };
 }
 
+export const RESET_PASSWORD_PATH = '/reset-password';
+
+/** The password-reset message: the link, the token on its own line, and what to do if it was not you. */
+export function renderPasswordResetEmail(input: VerificationEmailInput): RenderedEmail {
+  const name = input.firstName ? oneLine(input.firstName) : '';
+  const greeting = name ? `Hi ${name},` : 'Hi,';
+  const link = `${input.appPublicUrl.replace(/\/+$/, '')}${RESET_PASSWORD_PATH}?token=${encodeURIComponent(input.token)}`;
+  const expiry = input.expiresAt ? `This link expires at ${formatExpiry(input.expiresAt)}.` : '';
+  const text = [
+    greeting,
+    '',
+    'Someone asked to reset your Tally password. To choose a new one, open this link:',
+    '',
+    link,
+    '',
+    'Or enter this reset code in the app:',
+    '',
+    input.token,
+    '',
+    ...(expiry ? [expiry, ''] : []),
+    'If you did not ask for this, ignore this email: your password stays as it is.',
+    '',
+    '— The Tally team',
+    '',
+  ].join('\n');
+  const html = [
+    '<!doctype html><html><body style="font-family:sans-serif">',
+    `<p>${escapeHtml(greeting)}</p>`,
+    '<p>Someone asked to reset your Tally password. To choose a new one:</p>',
+    `<p><a href="${escapeHtml(link)}">Reset my password</a></p>`,
+    '<p>Or enter this reset code in the app:</p>',
+    `<p><code>${escapeHtml(input.token)}</code></p>`,
+    expiry ? `<p>${escapeHtml(expiry)}</p>` : '',
+    '<p>If you did not ask for this, ignore this email: your password stays as it is.</p>',
+    '<p>— The Tally team</p>',
+    '</body></html>',
+  ].join('\n');
+  return { subject: 'Reset your Tally password', text, html };
+}
+
 /** Replaces secrets in text shown back to users or operators (`token=…` query values, long opaque codes). */
 export function maskSecrets(text: string): string;
 export function maskSecrets(text: string | null | undefined): string | null;
@@ -103,10 +143,11 @@ export interface RenderableNotification {
 
 /** The email for a notification, by its type; other types get a plain title/message/link email. */
 export function renderNotificationEmail(n: RenderableNotification, appPublicUrl: string): RenderedEmail {
-  if (n.notificationType === 'email_verification') {
-    if (!n.secretToken) throw new RenderError('verification token is no longer available (cleared after expiry or delivery)');
+  if (n.notificationType === 'email_verification' || n.notificationType === 'password_reset') {
+    if (!n.secretToken) throw new RenderError('the token is no longer available (cleared after expiry or delivery)');
     const firstName = typeof n.metadata.firstName === 'string' ? n.metadata.firstName : null;
-    return renderVerificationEmail({ firstName, token: n.secretToken, expiresAt: n.expiresAt ?? null, appPublicUrl });
+    const input = { firstName, token: n.secretToken, expiresAt: n.expiresAt ?? null, appPublicUrl };
+    return n.notificationType === 'email_verification' ? renderVerificationEmail(input) : renderPasswordResetEmail(input);
   }
   const link = n.actionUrl ? (/^https?:\/\//.test(n.actionUrl) ? n.actionUrl : `${appPublicUrl.replace(/\/+$/, '')}${n.actionUrl.startsWith('/') ? '' : '/'}${n.actionUrl}`) : null;
   const text = [n.message, ...(link ? ['', link] : []), '', '— The Tally team', ''].join('\n');

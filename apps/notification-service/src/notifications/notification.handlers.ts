@@ -22,4 +22,10 @@ export function registerNotificationHandlers(consumer: EventConsumer, deps: Noti
     deps.logger.info({ notificationId: n.id, eventId: event.id, userId: event.data.userId }, 'verification email recorded');
     ctx.afterCommit(() => deps.emailQueue.enqueue({ notificationId: n.id, ...(correlationId ? { correlationId } : {}) }));
   });
+  consumer.on('password_reset.requested', async (event, ctx) => {
+    const correlationId = currentContext()?.correlationId;
+    const n = await deps.notifications.recordPasswordReset(ctx.em, event, correlationId);
+    deps.logger.info({ notificationId: n.id, eventId: event.id, userId: event.data.userId }, 'password reset email recorded');
+    ctx.afterCommit(() => deps.emailQueue.enqueue({ notificationId: n.id, ...(correlationId ? { correlationId } : {}) }));
+  });
 }

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { EmailVerificationRequestedData, EventEnvelope } from '@tally/contracts';
+import { EmailVerificationRequestedData, EventEnvelope, PasswordResetRequestedData } from '@tally/contracts';
 import { Page } from '@tally/service-kit';
-import { VERIFY_EMAIL_PATH, maskSecrets } from '../delivery/email-renderer';
+import { RESET_PASSWORD_PATH, VERIFY_EMAIL_PATH, maskSecrets } from '../delivery/email-renderer';
 import { Notification, NotificationTypes } from './notification.entity';
 import { NotificationRepository } from './notification.repository';
 
@@ -78,6 +78,42 @@ export class NotificationService {
     n.relatedObjectType = 'user';
     n.relatedObjectId = d.userId;
     n.actionUrl = VERIFY_EMAIL_PATH;
+    n.metadata = {
+      eventId: event.id,
+      source: event.source,
+      ...(correlationId ? { correlationId } : {}),
+      firstName: d.firstName,
+      expiresAt: expiresAt.toISOString(),
+    };
+    n.deliveryChannels = ['email'];
+    n.recipient = d.email;
+    n.deliveryStatus = 'pending';
+    n.expiresAt = expiresAt;
+    n.secretToken = d.token;
+    await this.notifications.insert(em, n);
+    return n;
+  }
+
+  /** The password-reset email: like verification, the token lives in `secret_token` only until sent or expired. */
+  async recordPasswordReset(
+    em: EntityManager,
+    event: EventEnvelope<'password_reset.requested', PasswordResetRequestedData>,
+    correlationId: string | undefined,
+  ): Promise<Notification> {
+    const d = event.data;
+    const expiresAt = new Date(d.expiresAt);
+    const n = new Notification();
+    n.id = randomUUID();
+    n.userId = d.userId;
+    n.notificationType = NotificationTypes.passwordReset;
+    n.title = 'Reset your password';
+    n.message =
+      `Someone (hopefully you) asked to reset the password of the Tally account ${d.email}. ` +
+      `Open the link in the email we send you; it expires at ${expiresAt.toISOString()}.`;
+    n.priority = 'high';
+    n.relatedObjectType = 'user';
+    n.relatedObjectId = d.userId;
+    n.actionUrl = RESET_PASSWORD_PATH;
     n.metadata = {
       eventId: event.id,
       source: event.source,

@@ -1,7 +1,21 @@
 import { Transform } from 'class-transformer';
-import { IsEmail, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { IsEmail, IsIn, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+const upper = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toUpperCase() : value);
+
+export function isIanaTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const TIME_ZONES = (Intl as unknown as { supportedValuesOf?: (k: string) => string[] }).supportedValuesOf?.('timeZone') ?? [];
+
+const PASSWORD_LENGTH = { message: 'password must be 8 to 128 characters long' };
+const TOKEN = /^[A-Za-z0-9_-]+$/;
 
 export class RegisterDto {
   @Transform(trim) @IsString() @Length(3, 150)
@@ -11,8 +25,8 @@ export class RegisterDto {
   @Transform(trim) @IsEmail({}, { message: 'email must be a valid email address' }) @MaxLength(254)
   email!: string;
 
-  /** 8 to 128 characters (OWASP ASVS 2.1). */
-  @IsString() @Length(8, 128, { message: 'password must be 8 to 128 characters long' })
+  /** 8 to 128 characters (OWASP ASVS 2.1); common passwords are refused. */
+  @IsString() @Length(8, 128, PASSWORD_LENGTH)
   password!: string;
 
   @IsOptional() @Transform(trim) @IsString() @MaxLength(150)
@@ -20,11 +34,27 @@ export class RegisterDto {
 
   @IsOptional() @Transform(trim) @IsString() @MaxLength(150)
   lastName?: string;
+
+  /** E.164: +, country code and number, at most 17 characters as in the seed. */
+  @IsOptional() @Transform(trim) @IsString() @Matches(/^\+[1-9]\d{6,15}$/, { message: 'phoneNumber must be in international format, e.g. +14155550123' })
+  phoneNumber?: string;
+
+  @IsOptional() @Transform(trim) @IsString() @MaxLength(50)
+  @IsIn(TIME_ZONES.length ? TIME_ZONES : ['UTC'], { message: 'timezone must be an IANA time zone such as Europe/Paris' })
+  timezone?: string;
+
+  @IsOptional() @Transform(upper) @IsString() @Matches(/^[A-Z]{3}$/, { message: 'preferredCurrency must be a 3-letter ISO 4217 code' })
+  preferredCurrency?: string;
 }
 
 export class VerifyEmailDto {
-  @IsString() @Length(20, 100) @Matches(/^[A-Za-z0-9_-]+$/, { message: 'token is malformed' })
+  @IsString() @Length(20, 100) @Matches(TOKEN, { message: 'token is malformed' })
   token!: string;
+}
+
+export class EmailDto {
+  @Transform(trim) @IsEmail({}, { message: 'email must be a valid email address' }) @MaxLength(254)
+  email!: string;
 }
 
 export class LoginDto {
@@ -34,4 +64,25 @@ export class LoginDto {
 
   @IsString() @Length(1, 128)
   password!: string;
+}
+
+export class RefreshDto {
+  @IsString() @Length(20, 200) @Matches(TOKEN, { message: 'refreshToken is malformed' })
+  refreshToken!: string;
+}
+
+export class ResetPasswordDto {
+  @IsString() @Length(20, 100) @Matches(TOKEN, { message: 'token is malformed' })
+  token!: string;
+
+  @IsString() @Length(8, 128, { message: 'newPassword must be 8 to 128 characters long' })
+  newPassword!: string;
+}
+
+export class ChangePasswordDto {
+  @IsString() @Length(1, 128)
+  currentPassword!: string;
+
+  @IsString() @Length(8, 128, { message: 'newPassword must be 8 to 128 characters long' })
+  newPassword!: string;
 }
