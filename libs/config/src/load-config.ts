@@ -22,15 +22,20 @@ function flatten(errors: ValidationError[], prefix = ''): string[] {
  */
 export function loadConfig<T extends object>(cls: new () => T, env: Record<string, string | undefined> = process.env): T {
   const plain: Record<string, unknown> = {};
+  const unreadableBooleans: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) {
     if (v === undefined || v === '') continue;
     // Implicit conversion would make Boolean("false") true: read booleans the way people write them.
     if (Reflect.getMetadata('design:type', cls.prototype, k) === Boolean) {
       const lower = v.trim().toLowerCase();
-      plain[k] = ['true', '1', 'yes', 'on'].includes(lower) ? true : ['false', '0', 'no', 'off'].includes(lower) ? false : v;
+      if (['true', '1', 'yes', 'on'].includes(lower)) plain[k] = true;
+      else if (['false', '0', 'no', 'off'].includes(lower)) plain[k] = false;
+      else unreadableBooleans[k] = v;
     } else plain[k] = v;
   }
   const instance = plainToInstance(cls, plain, { enableImplicitConversion: true, exposeDefaultValues: true });
+  // Left as the string it was, so the @IsBoolean() check reports it instead of it becoming true.
+  Object.assign(instance as object, unreadableBooleans);
   const errors = validateSync(instance as object, { whitelist: true, forbidUnknownValues: false });
   if (errors.length) throw new ConfigValidationError(flatten(errors));
   return Object.freeze(instance);
