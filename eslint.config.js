@@ -31,4 +31,24 @@ module.exports = [
       ],
     },
   },
+  {
+    // Tests anywhere may use the test harness; nothing else may.
+    files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [] },
+            ...['type:lib', 'type:testing', 'type:app', 'type:e2e'].map((sourceTag) => ({
+              sourceTag,
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:lib', 'type:testing'],
+            })),
+          ],
+        },
+      ],
+    },
+  },
 ];

@@ -152,10 +152,8 @@ describe('loadConfig', () => {
     );
   });
 
-  // BUG (load-config.ts, plainToInstance with enableImplicitConversion): the implicit conversion of a
-  // boolean property is Boolean(value), so every non-empty string, "false" and "0" included, becomes true.
-  // notification-worker.config.ts works around it with its own @Transform; any other boolean setting is wrong.
-  it('BUG: converts "false" and "0" to false for a boolean setting', () => {
+  // Regression: class-transformer's implicit conversion alone is Boolean(value), which makes "false" and "0" true.
+  it('reads "true"/"false" (and 1/0, yes/no) for a boolean setting', () => {
     class FlagConfig extends BaseServiceConfig {
       @IsBoolean()
       FEATURE_ENABLED: boolean = false;
@@ -163,5 +161,18 @@ describe('loadConfig', () => {
     expect(loadConfig(FlagConfig, { PORT: '1', FEATURE_ENABLED: 'true' }).FEATURE_ENABLED).toBe(true);
     expect(loadConfig(FlagConfig, { PORT: '1', FEATURE_ENABLED: 'false' }).FEATURE_ENABLED).toBe(false);
     expect(loadConfig(FlagConfig, { PORT: '1', FEATURE_ENABLED: '0' }).FEATURE_ENABLED).toBe(false);
+    expect(loadConfig(FlagConfig, { PORT: '1', FEATURE_ENABLED: ' YES ' }).FEATURE_ENABLED).toBe(true);
+    expect(loadConfig(FlagConfig, { PORT: '1' }).FEATURE_ENABLED).toBe(false);
+  });
+
+  // Regression: an unrecognised value used to reach the implicit conversion and become Boolean("maybe") === true.
+  it('refuses a boolean setting it cannot read ("maybe", "ture") instead of turning it on', () => {
+    class FlagConfig extends BaseServiceConfig {
+      @IsBoolean()
+      FEATURE_ENABLED: boolean = false;
+    }
+    for (const value of ['maybe', 'ture', 'disabled']) {
+      expect(problemsOf(() => loadConfig(FlagConfig, { PORT: '1', FEATURE_ENABLED: value }))).toEqual([expect.stringMatching(/^FEATURE_ENABLED must be a boolean/)]);
+    }
   });
 });

@@ -18,6 +18,8 @@ export interface IncomingMessage {
   key: string | null;
   value: Buffer | null;
   headers: Record<string, string>;
+  /** Tells the group coordinator the consumer is alive during long handling (retries). */
+  heartbeat?: () => Promise<void>;
 }
 
 export interface MessageProducer {

@@ -1,6 +1,6 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
-import { EventData, EventEnvelope, EventHeaders, EventTopics, EventType, dlqTopic } from '@tally/contracts';
+import { EventData, EventEnvelope, EventHeaders, EventTopics, EventType, dlqTopic, isEventType } from '@tally/contracts';
 import { Metrics, childTraceparent, runWithContext, sanitizeCorrelationId } from '@tally/observability';
 import { IncomingMessage, MessageBus, MessageConsumer, MessageProducer } from './bus';
 import { EventValidationError, assertValidEvent } from './validation';
@@ -29,8 +29,10 @@ export interface EventConsumerOptions {
 }
 
 const AFTER_COMMIT_TIMEOUT_MS = 5000;
+const MAX_RETRY_DELAY_MS = 5000;
 
-const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '53300']);
+// Connection failures, server shutdown/restart, too many connections, a database being restored (3D000).
+const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '53300', '3D000']);
 
 /** Infrastructure failures (database down) delay work; they never send an event to the DLQ. */
 function isTransient(err: unknown): boolean {
@@ -85,6 +87,12 @@ export class EventConsumer {
     let envelope: EventEnvelope;
     try {
       const parsed: unknown = msg.value ? JSON.parse(msg.value.toString('utf8')) : null;
+      // A type this build does not know (a newer producer added it) is not ours to handle: skip it.
+      const type = (parsed as { type?: unknown } | null)?.type;
+      if (typeof type === 'string' && !isEventType(type) && !this.handlers.has(type)) {
+        this.opts.metrics?.consumerHandled.inc({ topic: msg.topic, result: 'ignored' });
+        return;
+      }
       assertValidEvent(parsed);
       envelope = parsed;
     } catch (err) {
@@ -120,7 +128,14 @@ export class EventConsumer {
             return;
           }
           log.warn({ err: (err as Error).message, eventId: envelope.id, attempt }, 'handler failed; retrying');
-          await new Promise((r) => setTimeout(r, this.retryDelayMs * 2 ** (attempt - 1)));
+          // Capped backoff, in short steps with heartbeats, so retrying never gets us evicted from the group.
+          let wait = Math.min(this.retryDelayMs * 2 ** (attempt - 1), MAX_RETRY_DELAY_MS);
+          while (wait > 0) {
+            const step = Math.min(wait, 1000);
+            await new Promise((r) => setTimeout(r, step));
+            wait -= step;
+            await msg.heartbeat?.().catch(() => undefined);
+          }
         }
       }
     });

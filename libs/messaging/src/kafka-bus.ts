@@ -116,7 +116,8 @@ export class KafkaBus implements MessageBus {
     const admin = await this.getAdmin();
     const ends = await admin.fetchTopicOffsets(dlq);
     const target = new Map(ends.map((p) => [p.partition, BigInt(p.high)]));
-    const groupId = `${this.opts.clientId}.dlq-replay.${topic}`;
+    // A replay restricted to one consumer group keeps its own position, so it never steps over the letters of others.
+    const groupId = `${this.opts.clientId}.dlq-replay.${topic}${opts.onlyGroup ? `.${opts.onlyGroup}` : ''}`;
     const committed = await admin.fetchOffsets({ groupId, topics: [dlq] });
     const pending = new Set(
       ends.filter((p) => {
@@ -227,8 +228,9 @@ class KafkaConsumerAdapter implements MessageConsumer {
     await this.consumer.run({
       autoCommit: true,
       partitionsConsumedConcurrently: 3,
-      eachMessage: async ({ topic, partition, message }) => {
+      eachMessage: async ({ topic, partition, message, heartbeat }) => {
         await handle({
+          heartbeat,
           topic: this.bus.logical(topic),
           partition,
           offset: message.offset,

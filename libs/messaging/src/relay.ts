@@ -36,6 +36,8 @@ export class OutboxRelay {
   private running = false;
   private loopDone?: Promise<void>;
   private wake?: () => void;
+  /** Set by a NOTIFY; makes the next wait return at once, so a notification during a publish is not lost. */
+  private notified = false;
   private listener?: Client;
   private lastCleanup = 0;
   private readonly pollIntervalMs: number;
@@ -129,6 +131,7 @@ export class OutboxRelay {
     let backoff = 0;
     while (this.running) {
       let published = 0;
+      this.notified = false;
       try {
         published = await this.drainOnce();
         backoff = 0;
@@ -146,6 +149,7 @@ export class OutboxRelay {
 
   private sleep(ms: number, wakeable: boolean): Promise<void> {
     return new Promise((resolve) => {
+      if (wakeable && this.notified) return resolve();
       const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
@@ -161,9 +165,15 @@ export class OutboxRelay {
       const client = new Client({ connectionString: this.opts.databaseUrl });
       try {
         await client.connect();
-        client.on('notification', () => this.wake?.());
+        client.on('notification', () => {
+          this.notified = true;
+          this.wake?.();
+        });
         await client.query(`LISTEN ${OUTBOX_NOTIFY_CHANNEL}`);
         this.listener = client;
+        // Whatever was committed while we were not listening: look now, not at the next poll.
+        this.notified = true;
+        this.wake?.();
         if (!this.running) await client.end();
         await new Promise<void>((resolve) => {
           client.once('error', () => resolve());
