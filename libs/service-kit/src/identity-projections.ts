@@ -57,6 +57,25 @@ export function registerIdentityProjections(consumer: EventConsumer, opts: Ident
       em.getTransactionContext(),
     );
   });
+  consumer.on('user.profile_updated', async (event, { em }) => {
+    const d = event.data;
+    await em.getConnection().execute(
+      `UPDATE users SET username = ?, first_name = ?, last_name = ?, preferred_currency = ?, timezone = ?, updated_at = now() WHERE id = ?`,
+      [d.username, d.firstName, d.lastName, d.preferredCurrency, d.timezone, d.userId],
+      'run',
+      em.getTransactionContext(),
+    );
+  });
+  for (const [type, active] of [['user.deactivated', false], ['user.reactivated', true]] as const) {
+    consumer.on(type, async (event, { em }) => {
+      await em.getConnection().execute(
+        `UPDATE users SET is_active = ?, updated_at = now() WHERE id = ?`,
+        [active, event.data.userId],
+        'run',
+        em.getTransactionContext(),
+      );
+    });
+  }
   consumer.on('signing_key.published', async (event, { em }) => {
     const d = event.data;
     await em.getConnection().execute(

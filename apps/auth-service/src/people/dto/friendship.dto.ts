@@ -1,0 +1,23 @@
+import { Transform } from 'class-transformer';
+import { IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { PageQueryDto } from '@tally/service-kit';
+import { trimToNull } from '../validators';
+
+export class CreateFriendshipDto {
+  @IsUUID('all', { message: 'toUserId must be a user id (UUID)' })
+  toUserId!: string;
+
+  @IsOptional() @Transform(trimToNull) @IsString() @MaxLength(500)
+  message?: string | null;
+}
+
+export const FRIENDSHIP_LIST_STATUSES = ['pending', 'accepted', 'declined', 'blocked'] as const;
+
+export class ListFriendshipsQueryDto extends PageQueryDto {
+  @IsOptional() @IsIn(FRIENDSHIP_LIST_STATUSES, { message: 'status must be one of pending, accepted, declined, blocked' })
+  status?: (typeof FRIENDSHIP_LIST_STATUSES)[number];
+
+  /** incoming: requests others sent to me; outgoing: those I sent. */
+  @IsOptional() @IsIn(['incoming', 'outgoing'], { message: 'direction must be incoming or outgoing' })
+  direction?: 'incoming' | 'outgoing';
+}
