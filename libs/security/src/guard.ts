@@ -1,4 +1,4 @@
-import { CanActivate, ExecutionContext, Injectable, UnauthorizedException, createParamDecorator, SetMetadata } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable, Optional, UnauthorizedException, createParamDecorator, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { AccessTokenClaims } from '@tally/contracts';
@@ -25,10 +25,19 @@ export function bearerToken(header: string | string[] | undefined): string | nul
   return m ? m[1] : null;
 }
 
+/** Whether a user may still act: a deactivated account's unexpired tokens stop working at once. */
+export abstract class UserStatusSource {
+  abstract isActive(userId: string): Promise<boolean>;
+}
+
 /** Global guard: every route needs a valid access token unless marked @Public(). */
 @Injectable()
 export class AccessTokenGuard implements CanActivate {
-  constructor(private readonly verifier: AccessTokenVerifier, private readonly reflector: Reflector) {}
+  constructor(
+    private readonly verifier: AccessTokenVerifier,
+    private readonly reflector: Reflector,
+    @Optional() private readonly status?: UserStatusSource,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()])) return true;
@@ -37,6 +46,7 @@ export class AccessTokenGuard implements CanActivate {
     if (!token) throw new UnauthorizedException('A bearer access token is required.');
     try {
       const claims = await this.verifier.verify(token);
+      if (this.status && !(await this.status.isActive(claims.sub))) throw new InvalidTokenError('account deactivated');
       req.user = { id: claims.sub, role: claims.role, username: claims.username, claims };
       const ctx = currentContext();
       if (ctx) ctx.userId = claims.sub;

@@ -6,6 +6,7 @@ import { PinoNestLogger, newTraceparent, childTraceparent, runHealthChecks, runW
 import { ServiceRuntime } from './runtime';
 import { ProblemDetailsFilter } from './problem';
 import { createValidationPipe } from './validation';
+import { installOpenApi } from './openapi';
 
 export interface HttpBootstrapOptions {
   port: number;
@@ -75,6 +76,7 @@ export async function bootstrapHttpService(runtime: ServiceRuntime<any>, appModu
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
   installOperationalRoutes(fastify, runtime);
   await opts.configure?.(fastify);
+  installOpenApi(app, fastify, { title: runtime.name, logger: runtime.logger });
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(createValidationPipe());
   await app.init();

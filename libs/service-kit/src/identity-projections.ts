@@ -1,7 +1,7 @@
 import type { JWK } from 'jose';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { EventConsumer } from '@tally/messaging';
-import { PublicKeySource } from '@tally/security';
+import { PublicKeySource, UserStatusSource } from '@tally/security';
 
 /**
  * Local projections of auth-service's data that every other service keeps (ARCHITECTURE.md:
@@ -98,5 +98,28 @@ export class ProjectedKeySource implements PublicKeySource {
       [kid],
     );
     return rows[0]?.public_jwk ?? null;
+  }
+}
+
+/**
+ * Active flag from the local `users` table (the projection in most services, the source in auth),
+ * cached a few seconds. A user the projection has not seen yet counts as active: their token is
+ * genuine, and refusing it would only punish the lag.
+ */
+export class ProjectedUserStatus extends UserStatusSource {
+  private readonly cache = new Map<string, { active: boolean; at: number }>();
+
+  constructor(private readonly orm: MikroORM, private readonly ttlMs = 5000) {
+    super();
+  }
+
+  async isActive(userId: string): Promise<boolean> {
+    const hit = this.cache.get(userId);
+    if (hit && Date.now() - hit.at < this.ttlMs) return hit.active;
+    const rows = await this.orm.em.getConnection().execute<{ is_active: boolean }[]>(`SELECT is_active FROM users WHERE id = ?`, [userId]);
+    const active = rows[0]?.is_active ?? true;
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(userId, { active, at: Date.now() });
+    return active;
   }
 }

@@ -6,3 +6,4 @@ export * from './kit.module';
 export * from './bootstrap';
 export * from './pagination';
 export * from './entrypoints';
+export * from './openapi';

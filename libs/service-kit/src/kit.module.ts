@@ -2,10 +2,10 @@ import { DynamicModule, Global, Module, Provider } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { EventConsumer, OutboxWriter } from '@tally/messaging';
-import { AccessTokenGuard, AccessTokenVerifier, PublicKeySource } from '@tally/security';
+import { AccessTokenGuard, AccessTokenVerifier, PublicKeySource, UserStatusSource } from '@tally/security';
 import { Metrics } from '@tally/observability';
 import { ServiceRuntime } from './runtime';
-import { ProjectedKeySource } from './identity-projections';
+import { ProjectedKeySource, ProjectedUserStatus } from './identity-projections';
 
 export const REDIS = Symbol('REDIS');
 export const CONFIG = Symbol('CONFIG');
@@ -27,6 +27,7 @@ export class ServiceKitModule {
       { provide: EventConsumer, useValue: runtime.consumer },
       { provide: Metrics, useValue: runtime.metrics },
       { provide: AccessTokenVerifier, useValue: verifier },
+      { provide: UserStatusSource, useValue: new ProjectedUserStatus(runtime.orm) },
       { provide: REDIS, useValue: runtime.redis ?? null },
       { provide: APP_GUARD, useClass: AccessTokenGuard },
     ];

@@ -19,9 +19,12 @@ export interface AccessToken {
  * verifying until every token it signed has expired, so rotation logs nobody out. Each new key
  * is published as `signing_key.published`, from which every service keeps its own key set.
  */
+/** How often a replica re-reads which key is active (rotation by another replica). */
+const ACTIVE_KEY_RECHECK_MS = 30_000;
+
 @Injectable()
 export class SigningKeyService implements OnModuleInit {
-  private active?: { kid: string; key: KeyLike | Uint8Array; createdAt: Date };
+  private active?: { kid: string; key: KeyLike | Uint8Array; createdAt: Date; loadedAt: number };
 
   constructor(
     private readonly keys: SigningKeyRepository,
@@ -56,13 +59,19 @@ export class SigningKeyService implements OnModuleInit {
       await this.publish(em, fresh);
       return fresh;
     });
-    this.active = { kid: key.kid, key: await importJWK(key.privateJwk, ACCESS_TOKEN_ALG), createdAt: key.createdAt };
+    this.active = { kid: key.kid, key: await importJWK(key.privateJwk, ACCESS_TOKEN_ALG), createdAt: key.createdAt, loadedAt: Date.now() };
     return key;
   }
 
   async signAccessToken(user: { id: string; role: string; username: string }): Promise<AccessToken> {
     if (!this.active || Date.now() - this.active.createdAt.getTime() > this.config.SIGNING_KEY_ROTATION_DAYS * 24 * 3600 * 1000) {
       await this.ensureActiveKey();
+    } else if (Date.now() - this.active.loadedAt > ACTIVE_KEY_RECHECK_MS) {
+      // Another replica may have rotated: sign with what the database says is active.
+      const current = await this.keys.findActive();
+      if (current && current.kid !== this.active.kid) {
+        this.active = { kid: current.kid, key: await importJWK(current.privateJwk, ACCESS_TOKEN_ALG), createdAt: current.createdAt, loadedAt: Date.now() };
+      } else this.active.loadedAt = Date.now();
     }
     const { kid, key } = this.active!;
     const ttl = this.config.ACCESS_TOKEN_TTL_SECONDS;

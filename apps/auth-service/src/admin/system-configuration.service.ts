@@ -1,0 +1,70 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Page } from '@tally/service-kit';
+import { AdminErrors } from './admin.exceptions';
+import { AdminCaller } from './admin-policy';
+import { ConfigDataType, ConfigurationView, configValueProblem, toConfigurationView } from './config-values';
+import { SystemConfiguration } from './system-configuration.entity';
+import { SystemConfigurationRepository } from './system-configuration.repository';
+
+export interface PutConfiguration {
+  value: string;
+  dataType: ConfigDataType;
+  /** undefined keeps the current description, null clears it. */
+  description?: string | null;
+  /** undefined keeps the current flag (false for a new key). */
+  isSensitive?: boolean | null;
+}
+
+/**
+ * System-wide settings. Values leave the service only through toConfigurationView, which masks
+ * sensitive ones; nothing here logs a value. Values are stored as given, not encrypted (see README.md).
+ */
+@Injectable()
+export class SystemConfigurationService {
+  private readonly log = new Logger('AdminConfigurations');
+
+  constructor(private readonly configs: SystemConfigurationRepository) {}
+
+  async list(limit: number, offset: number): Promise<Page<ConfigurationView>> {
+    const [rows, total] = await this.configs.list(limit, offset);
+    return { items: rows.map(toConfigurationView), total, limit, offset };
+  }
+
+  async get(key: string): Promise<ConfigurationView> {
+    const c = await this.configs.findByKey(key);
+    if (!c) throw AdminErrors.configurationNotFound();
+    return toConfigurationView(c);
+  }
+
+  /** Creates or replaces the configuration under `key`; `created` tells which. */
+  async put(caller: AdminCaller, key: string, input: PutConfiguration): Promise<{ created: boolean; configuration: ConfigurationView }> {
+    const problem = configValueProblem(input.dataType, input.value);
+    if (problem) throw AdminErrors.invalidConfigurationValue(problem);
+    const result = await this.configs.transaction(async (em) => {
+      const existing = await this.configs.findByKeyForUpdate(key, em);
+      const c = existing ?? Object.assign(new SystemConfiguration(), { id: randomUUID(), key });
+      c.value = input.value;
+      c.dataType = input.dataType;
+      if (input.description !== undefined) c.description = input.description;
+      c.isSensitive = input.isSensitive ?? existing?.isSensitive ?? false;
+      if (existing) await this.configs.flush(em);
+      else await this.configs.insert(c, em);
+      return { created: !existing, configuration: toConfigurationView(c) };
+    });
+    this.log.log({
+      msg: result.created ? 'configuration created' : 'configuration updated',
+      key, dataType: input.dataType, isSensitive: result.configuration.isSensitive, byUserId: caller.id,
+    });
+    return result;
+  }
+
+  async remove(caller: AdminCaller, key: string): Promise<void> {
+    await this.configs.transaction(async (em) => {
+      const c = await this.configs.findByKeyForUpdate(key, em);
+      if (!c) throw AdminErrors.configurationNotFound();
+      await this.configs.remove(c, em);
+    });
+    this.log.log({ msg: 'configuration deleted', key, byUserId: caller.id });
+  }
+}
