@@ -28,8 +28,6 @@ describe('accounts through the gateway', () => {
   beforeAll(async () => {
     ({ system, smtp } = await startSystem({
       'auth-service': { LOCKOUT_THRESHOLD: '5', LOCKOUT_DURATION_SECONDS: String(LOCK_SECONDS) },
-      // Generous edge limits here: this file tests the service's own lockout, not the gateway's limiter.
-      'api-gateway': { RATE_LIMIT_LOGIN_PER_ACCOUNT: '1000', RATE_LIMIT_LOGIN_PER_IP: '1000', RATE_LIMIT_REGISTER_PER_IP: '1000', RATE_LIMIT_RECOVERY_PER_IP: '1000', RATE_LIMIT_RECOVERY_PER_ACCOUNT: '1000' },
     }));
     gw = system.gatewayUrl;
   });

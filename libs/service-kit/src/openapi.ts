@@ -141,7 +141,6 @@ const PRIMITIVES: unknown[] = [String, Number, Boolean, Object, Array, Date];
 /** The class an `@Type(() => X)` of class-transformer names, if any (what @nestjs/mapped-types reads too). */
 function transformType(cls: Function, property: string): Function | undefined {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { defaultMetadataStorage } = require('class-transformer/cjs/storage') as { defaultMetadataStorage: { findTypeMetadata(t: Function, p: string): { typeFunction?: () => Function } | undefined } };
     return defaultMetadataStorage.findTypeMetadata(cls, property)?.typeFunction?.();
   } catch {

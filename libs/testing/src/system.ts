@@ -105,6 +105,12 @@ export class TallySystem {
     else {
       const u = (a: AppName) => `http://127.0.0.1:${this.ports[a] ?? 1}`;
       Object.assign(base, {
+        // Runs register many users from one address: edge limits far above production's, keyed
+        // per run. Tests of the limits themselves set theirs through `env`.
+        RATE_LIMIT_PREFIX: `t-${this.runId}:rl:`,
+        RATE_LIMIT_LOGIN_IP: '1000/1m', RATE_LIMIT_LOGIN_ACCOUNT: '500/1m', RATE_LIMIT_REGISTER_IP: '1000/1m',
+        RATE_LIMIT_RECOVERY_IP: '1000/1m', RATE_LIMIT_RECOVERY_ACCOUNT: '500/1m', RATE_LIMIT_USER: '30000/1m',
+        RATE_LIMIT_ANONYMOUS_IP: '12000/1m',
         AUTH_SERVICE_URL: u('auth-service'), GROUP_SERVICE_URL: u('group-service'), EXPENSE_SERVICE_URL: u('expense-service'),
         PAYMENT_SERVICE_URL: u('payment-service'), ANALYTICS_SERVICE_URL: u('analytics-service'),
         NOTIFICATION_SERVICE_URL: u('notification-service'),

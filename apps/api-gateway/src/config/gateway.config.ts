@@ -1,5 +1,6 @@
-import { IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
 import { BaseServiceConfig } from '@tally/config';
+import { IsRatePolicy } from '../rate-limit/policies';
 
 const url = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
@@ -19,6 +20,7 @@ export class GatewayConfig extends BaseServiceConfig {
   @IsString() JWT_ISSUER: string = 'tally-auth';
   @IsString() JWT_AUDIENCE: string = 'tally-api';
 
+  /** Rate limits live here; without it every limit is enforced per gateway process, in memory. */
   @IsOptional() @Matches(/^rediss?:\/\//) REDIS_URL?: string;
 
   /** Largest request body accepted, bytes. */
@@ -29,4 +31,52 @@ export class GatewayConfig extends BaseServiceConfig {
 
   /** Comma-separated allowed origins for CORS; empty means no cross-origin access. */
   @IsOptional() @IsString() CORS_ORIGINS: string = '';
+
+  /**
+   * Which peers may tell the client's address in X-Forwarded-For: `loopback` (default), a
+   * comma-separated list of addresses/CIDRs or proxy-addr names (`loopback`, `linklocal`,
+   * `uniquelocal`), a number of hops, `false` (trust no one) or `true` (trust everyone: spoofable,
+   * only behind a proxy that overwrites the header).
+   */
+  @Matches(/^(true|false|\d{1,2}|[0-9A-Za-z.:/]+(\s*,\s*[0-9A-Za-z.:/]+)*)$/) TRUST_PROXY: string = 'loopback';
+
+  // ---- rate limits: `<limit>/<window>`, e.g. 10/1m; see apps/api-gateway/README.md ----
+  @IsBoolean() RATE_LIMIT_ENABLED: boolean = true;
+  /** Prefix of every rate-limit key in Redis. Default: `<QUEUE_PREFIX>:rl:` when QUEUE_PREFIX is set, else `tally:rl:`. */
+  @IsOptional() @Matches(/^[A-Za-z0-9_.:-]{1,60}$/) RATE_LIMIT_PREFIX?: string;
+  /** The per-run isolation prefix test runners (and tenants) already set for queues; used when RATE_LIMIT_PREFIX is not. */
+  @IsOptional() @Matches(/^[A-Za-z0-9_-]{1,40}$/) QUEUE_PREFIX?: string;
+  /** Longest wait for Redis on a request; past it the request is decided without Redis. */
+  @IsInt() @Min(5) @Max(2000) RATE_LIMIT_REDIS_TIMEOUT_MS: number = 100;
+  /** POST /api/v1/auth/login: per client IP (default 10/1m) and per account named in the body (default 5/1m). */
+  @IsOptional() @IsRatePolicy() RATE_LIMIT_LOGIN_IP?: string;
+  @IsOptional() @IsRatePolicy() RATE_LIMIT_LOGIN_ACCOUNT?: string;
+  /** POST /api/v1/auth/register: per client IP (default 5/10m). */
+  @IsOptional() @IsRatePolicy() RATE_LIMIT_REGISTER_IP?: string;
+  /** POST password/forgot, password/reset, verify-email/resend: per IP (default 5/15m) and per account (default 3/15m). */
+  @IsOptional() @IsRatePolicy() RATE_LIMIT_RECOVERY_IP?: string;
+  @IsOptional() @IsRatePolicy() RATE_LIMIT_RECOVERY_ACCOUNT?: string;
+  /** Every other route: per authenticated user (default 300/1m), per client IP without a valid token (default 120/1m). */
+  @IsOptional() @IsRatePolicy() RATE_LIMIT_USER?: string;
+  @IsOptional() @IsRatePolicy() RATE_LIMIT_ANONYMOUS_IP?: string;
+
+  // ---- API documentation ----
+  /** How long the merged OpenAPI document is reused before the services are asked again. */
+  @IsInt() @Min(0) @Max(3_600_000) OPENAPI_CACHE_TTL_MS: number = 60_000;
+  /** Longest wait for one service's /openapi.json; a slower service is left out of the document. */
+  @IsInt() @Min(100) @Max(30_000) OPENAPI_FETCH_TIMEOUT_MS: number = 2000;
+}
+
+/** TRUST_PROXY as Fastify's `trustProxy` option. */
+export function trustProxyOption(value: string): boolean | number | string {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value.split(',').map((s) => s.trim()).filter(Boolean).join(',');
+}
+
+/** Where rate-limit keys go in Redis. */
+export function rateLimitPrefix(c: GatewayConfig): string {
+  if (c.RATE_LIMIT_PREFIX) return c.RATE_LIMIT_PREFIX;
+  return `${c.QUEUE_PREFIX ?? 'tally'}:rl:`;
 }

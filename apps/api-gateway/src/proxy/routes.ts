@@ -19,13 +19,51 @@ export function routeTable(c: GatewayConfig): UpstreamRoute[] {
   ];
 }
 
-/** Reachable without an access token. Everything else under /api/v1 needs one. */
+/**
+ * Reachable without an access token at the gateway (the owning service still applies its own
+ * guard, so listing a route here never makes it less protected than the service says).
+ * Everything else under /api/v1 needs one. Keep in line with the services' @Public() routes: the
+ * gateway e2e spec checks every route the merged OpenAPI document marks public.
+ */
 const PUBLIC_ROUTES: { method: string; path: RegExp }[] = [
-  { method: 'POST', path: /^\/api\/v1\/auth\/(register|login|verify-email)$/ },
+  { method: 'POST', path: /^\/api\/v1\/auth\/(register|login|refresh|logout|verify-email|verify-email\/resend|password\/forgot|password\/reset)$/ },
   { method: 'GET', path: /^\/\.well-known\/jwks\.json$/ },
 ];
 
 export function isPublicRoute(method: string, url: string): boolean {
   const path = url.split('?')[0];
   return PUBLIC_ROUTES.some((r) => r.method === method && r.path.test(path));
+}
+
+/** The routes with their own, stricter rate limits. */
+export type SensitiveRoute = 'login' | 'register' | 'recovery';
+
+const SENSITIVE: Record<string, SensitiveRoute> = {
+  '/api/v1/auth/login': 'login',
+  '/api/v1/auth/register': 'register',
+  '/api/v1/auth/password/forgot': 'recovery',
+  '/api/v1/auth/password/reset': 'recovery',
+  '/api/v1/auth/verify-email/resend': 'recovery',
+};
+
+/**
+ * The path as a service's router would match it: percent-decoded, duplicate and trailing
+ * slashes dropped, lower-cased. Matching on this (not the raw URL) keeps `/api/v1/auth/%6Cogin`
+ * or `/API/v1//auth/login/` from slipping past the login limits.
+ */
+export function canonicalPath(url: string): string {
+  let path = url.split('?')[0].split('#')[0];
+  try {
+    path = decodeURIComponent(path);
+  } catch {
+    // malformed escapes: match on the raw text
+  }
+  path = path.replace(/\/{2,}/g, '/').toLowerCase();
+  if (path.length > 1 && path.endsWith('/')) path = path.replace(/\/+$/, '');
+  return path;
+}
+
+export function sensitiveRoute(method: string, url: string): SensitiveRoute | undefined {
+  if (method !== 'POST') return undefined;
+  return SENSITIVE[canonicalPath(url)];
 }
