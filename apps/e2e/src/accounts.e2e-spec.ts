@@ -1,16 +1,5 @@
-import { Client } from 'pg';
 import { SmtpCatcher, TallySystem, expectEventually, sleep } from '@tally/testing';
-import { call, newUser, startSystem, verificationToken } from './support';
-
-async function query<T = any>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query(sql, params)).rows as T[];
-  } finally {
-    await c.end();
-  }
-}
+import { call, newUser, startSystem, verificationToken, query } from './support';
 
 function resetToken(text: string): string {
   const m = /reset-password\?token=([A-Za-z0-9_-]{20,})/.exec(text);

@@ -1,17 +1,6 @@
-import { Client } from 'pg';
 import { EventHeaders } from '@tally/contracts';
 import { SmtpCatcher, TallySystem, expectEventually, kafkaControl, sleep } from '@tally/testing';
-import { call, newUser, startSystem } from './support';
-
-async function query<T = any>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query(sql, params)).rows as T[];
-  } finally {
-    await c.end();
-  }
-}
+import { call, newUser, startSystem, query } from './support';
 
 describe('faults: nothing is lost, nothing is doubled', () => {
   let system: TallySystem;

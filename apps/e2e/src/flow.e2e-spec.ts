@@ -1,6 +1,5 @@
-import { Client } from 'pg';
 import { SmtpCatcher, TallySystem, expectEventually } from '@tally/testing';
-import { call, newUser, startSystem, verificationToken } from './support';
+import { call, newUser, startSystem, verificationToken, query } from './support';
 
 /** Every service's one authenticated route, through the gateway. */
 const SERVICE_ROUTES = [
@@ -10,16 +9,6 @@ const SERVICE_ROUTES = [
   { service: 'analytics', path: '/api/v1/activity' },
   { service: 'notification', path: '/api/v1/notifications' },
 ];
-
-async function query<T = any>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query(sql, params)).rows as T[];
-  } finally {
-    await c.end();
-  }
-}
 
 describe('one flow through every service, all real', () => {
   let system: TallySystem;

@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { SmtpCatcher, TallySystem, infraFromEnv } from '@tally/testing';
 
 export interface ApiResponse<T = any> {
@@ -45,4 +46,15 @@ export function verificationToken(text: string): string {
 export function newUser(tag: string, runId: string) {
   const username = `${tag}_${runId}`.slice(0, 40);
   return { username, email: `${username}@example.com`.toLowerCase(), password: `Pw-${runId}-long-enough`, firstName: 'Test', lastName: tag };
+}
+
+/** One query on a service's database (e.g. `system.databaseUrl('auth')`), for assertions on what it stored. */
+export async function query<T = any>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query(sql, params)).rows as T[];
+  } finally {
+    await c.end();
+  }
 }

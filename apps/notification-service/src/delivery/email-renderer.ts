@@ -33,85 +33,67 @@ function formatExpiry(expiresAt: Date): string {
   return expiresAt.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, ' UTC');
 }
 
+interface TokenEmailCopy {
+  subject: string;
+  path: string;
+  intro: string;
+  button: string;
+  codeLabel: string;
+  ignore: string;
+}
+
+/** A message carrying a one-time token: the link, the token on its own line, when it expires. */
+function renderTokenEmail(input: VerificationEmailInput, copy: TokenEmailCopy): RenderedEmail {
+  const name = input.firstName ? oneLine(input.firstName) : '';
+  const greeting = name ? `Hi ${name},` : 'Hi,';
+  const link = `${input.appPublicUrl.replace(/\/+$/, '')}${copy.path}?token=${encodeURIComponent(input.token)}`;
+  const expiry = input.expiresAt ? `This link expires at ${formatExpiry(input.expiresAt)}.` : '';
+  const text = [
+    greeting, '', `${copy.intro} by opening this link:`, '', link, '', `Or enter this ${copy.codeLabel} in the app:`, '', input.token, '',
+    ...(expiry ? [expiry, ''] : []), copy.ignore, '', '— The Tally team', '',
+  ].join('\n');
+  const html = [
+    '<!doctype html><html><body style="font-family:sans-serif">',
+    `<p>${escapeHtml(greeting)}</p>`,
+    `<p>${escapeHtml(copy.intro)}:</p>`,
+    `<p><a href="${escapeHtml(link)}">${escapeHtml(copy.button)}</a></p>`,
+    `<p>Or enter this ${escapeHtml(copy.codeLabel)} in the app:</p>`,
+    `<p><code>${escapeHtml(input.token)}</code></p>`,
+    expiry ? `<p>${escapeHtml(expiry)}</p>` : '',
+    `<p>${escapeHtml(copy.ignore)}</p>`,
+    '<p>— The Tally team</p>',
+    '</body></html>',
+  ].join('\n');
+  return { subject: copy.subject, text, html };
+}
+
 /**
  * The email-verification message. The text part has the link and, on its own line, the token
  * itself (for apps where the user pastes it).
  */
 export function renderVerificationEmail(input: VerificationEmailInput): RenderedEmail {
-  const name = input.firstName ? oneLine(input.firstName) : '';
-  const greeting = name ? `Hi ${name},` : 'Hi,';
-  const link = verificationLink(input.appPublicUrl, input.token);
-  const expiry = input.expiresAt ? `This link expires at ${formatExpiry(input.expiresAt)}.` : '';
-  const text = [
-    greeting,
-    '',
-    'Please confirm your email address to finish setting up your Tally account by opening this link:',
-    '',
-    link,
-    '',
-    'Or enter this verification code in the app:',
-    '',
-    input.token,
-    '',
-    ...(expiry ? [expiry, ''] : []),
-    "If you did not create a Tally account, you can ignore this email.",
-    '',
-    '— The Tally team',
-    '',
-  ].join('\n');
-  const html = [
-    '<!doctype html><html><body style="font-family:sans-serif">',
-    `<p>${escapeHtml(greeting)}</p>`,
-    '<p>Please confirm your email address to finish setting up your Tally account:</p>',
-    `<p><a href="${escapeHtml(link)}">Verify my email address</a></p>`,
-    '<p>Or enter this verification code in the app:</p>',
-    `<p><code>${escapeHtml(input.token)}</code></p>`,
-    expiry ? `<p>${escapeHtml(expiry)}</p>` : '',
-    '<p>If you did not create a Tally account, you can ignore this email.</p>',
-    '<p>— The Tally team</p>',
-    '</body></html>',
-  ].join('\n');
-  return { subject: 'Verify your email address for Tally', text, html };
+  return renderTokenEmail(input, {
+    subject: 'Verify your email address for Tally',
+    path: VERIFY_EMAIL_PATH,
+    intro: 'Please confirm your email address to finish setting up your Tally account',
+    button: 'Verify my email address',
+    codeLabel: 'verification code',
+    ignore: 'If you did not create a Tally account, you can ignore this email.',
+  });
 }
 
 export const RESET_PASSWORD_PATH = '/reset-password';
 
-/** The password-reset message: the link, the token on its own line, and what to do if it was not you. */
+/** The password-reset message, built the same way. */
 export function renderPasswordResetEmail(input: VerificationEmailInput): RenderedEmail {
-  const name = input.firstName ? oneLine(input.firstName) : '';
-  const greeting = name ? `Hi ${name},` : 'Hi,';
-  const link = `${input.appPublicUrl.replace(/\/+$/, '')}${RESET_PASSWORD_PATH}?token=${encodeURIComponent(input.token)}`;
-  const expiry = input.expiresAt ? `This link expires at ${formatExpiry(input.expiresAt)}.` : '';
-  const text = [
-    greeting,
-    '',
-    'Someone asked to reset your Tally password. To choose a new one, open this link:',
-    '',
-    link,
-    '',
-    'Or enter this reset code in the app:',
-    '',
-    input.token,
-    '',
-    ...(expiry ? [expiry, ''] : []),
-    'If you did not ask for this, ignore this email: your password stays as it is.',
-    '',
-    '— The Tally team',
-    '',
-  ].join('\n');
-  const html = [
-    '<!doctype html><html><body style="font-family:sans-serif">',
-    `<p>${escapeHtml(greeting)}</p>`,
-    '<p>Someone asked to reset your Tally password. To choose a new one:</p>',
-    `<p><a href="${escapeHtml(link)}">Reset my password</a></p>`,
-    '<p>Or enter this reset code in the app:</p>',
-    `<p><code>${escapeHtml(input.token)}</code></p>`,
-    expiry ? `<p>${escapeHtml(expiry)}</p>` : '',
-    '<p>If you did not ask for this, ignore this email: your password stays as it is.</p>',
-    '<p>— The Tally team</p>',
-    '</body></html>',
-  ].join('\n');
-  return { subject: 'Reset your Tally password', text, html };
+  return renderTokenEmail(input, {
+    subject: 'Reset your Tally password',
+    path: RESET_PASSWORD_PATH,
+    intro: 'Someone asked to reset your Tally password. Choose a new one',
+    button: 'Reset my password',
+    codeLabel: 'reset code',
+    ignore: 'If you did not ask for this, ignore this email: your password stays as it is.',
+  });
 }
 
 /** Replaces secrets in text shown back to users or operators (`token=…` query values, long opaque codes). */

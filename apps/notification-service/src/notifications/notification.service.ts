@@ -59,61 +59,57 @@ export class NotificationService {
    * Records the verification email to send, in the consumer's transaction. The token is kept in
    * `secret_token` only until the email is sent (or expires); `message` and `metadata` never hold it.
    */
-  async recordEmailVerification(
+  recordEmailVerification(
     em: EntityManager,
     event: EventEnvelope<'email_verification.requested', EmailVerificationRequestedData>,
     correlationId: string | undefined,
   ): Promise<Notification> {
     const d = event.data;
-    const expiresAt = new Date(d.expiresAt);
-    const n = new Notification();
-    n.id = randomUUID();
-    n.userId = d.userId;
-    n.notificationType = NotificationTypes.emailVerification;
-    n.title = 'Verify your email address';
-    n.message =
-      `${d.firstName ? `Hi ${d.firstName}, please` : 'Please'} confirm your email address (${d.email}) to finish setting up your Tally account. ` +
-      `Open the link in the email we send you; it expires at ${expiresAt.toISOString()}.`;
-    n.priority = 'high';
-    n.relatedObjectType = 'user';
-    n.relatedObjectId = d.userId;
-    n.actionUrl = VERIFY_EMAIL_PATH;
-    n.metadata = {
-      eventId: event.id,
-      source: event.source,
-      ...(correlationId ? { correlationId } : {}),
-      firstName: d.firstName,
-      expiresAt: expiresAt.toISOString(),
-    };
-    n.deliveryChannels = ['email'];
-    n.recipient = d.email;
-    n.deliveryStatus = 'pending';
-    n.expiresAt = expiresAt;
-    n.secretToken = d.token;
-    await this.notifications.insert(em, n);
-    return n;
+    return this.recordTokenEmail(em, event, correlationId, {
+      type: NotificationTypes.emailVerification,
+      title: 'Verify your email address',
+      message:
+        `${d.firstName ? `Hi ${d.firstName}, please` : 'Please'} confirm your email address (${d.email}) to finish setting up your Tally account. ` +
+        `Open the link in the email we send you; it expires at ${new Date(d.expiresAt).toISOString()}.`,
+      actionUrl: VERIFY_EMAIL_PATH,
+    });
   }
 
-  /** The password-reset email: like verification, the token lives in `secret_token` only until sent or expired. */
-  async recordPasswordReset(
+  /** The password-reset email, kept the same way as the verification email. */
+  recordPasswordReset(
     em: EntityManager,
     event: EventEnvelope<'password_reset.requested', PasswordResetRequestedData>,
     correlationId: string | undefined,
+  ): Promise<Notification> {
+    const d = event.data;
+    return this.recordTokenEmail(em, event, correlationId, {
+      type: NotificationTypes.passwordReset,
+      title: 'Reset your password',
+      message:
+        `Someone (hopefully you) asked to reset the password of the Tally account ${d.email}. ` +
+        `Open the link in the email we send you; it expires at ${new Date(d.expiresAt).toISOString()}.`,
+      actionUrl: RESET_PASSWORD_PATH,
+    });
+  }
+
+  private async recordTokenEmail(
+    em: EntityManager,
+    event: EventEnvelope<string, EmailVerificationRequestedData | PasswordResetRequestedData>,
+    correlationId: string | undefined,
+    copy: { type: string; title: string; message: string; actionUrl: string },
   ): Promise<Notification> {
     const d = event.data;
     const expiresAt = new Date(d.expiresAt);
     const n = new Notification();
     n.id = randomUUID();
     n.userId = d.userId;
-    n.notificationType = NotificationTypes.passwordReset;
-    n.title = 'Reset your password';
-    n.message =
-      `Someone (hopefully you) asked to reset the password of the Tally account ${d.email}. ` +
-      `Open the link in the email we send you; it expires at ${expiresAt.toISOString()}.`;
+    n.notificationType = copy.type;
+    n.title = copy.title;
+    n.message = copy.message;
     n.priority = 'high';
     n.relatedObjectType = 'user';
     n.relatedObjectId = d.userId;
-    n.actionUrl = RESET_PASSWORD_PATH;
+    n.actionUrl = copy.actionUrl;
     n.metadata = {
       eventId: event.id,
       source: event.source,
