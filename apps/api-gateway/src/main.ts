@@ -1,3 +1,4 @@
+import { BlockList, isIPv4 } from 'node:net';
 import 'reflect-metadata';
 import { once } from 'node:events';
 import { NestFactory } from '@nestjs/core';
@@ -15,6 +16,17 @@ import { createAnonymousLimit, installEdgeHeaders, installProxy } from './proxy/
 import { routeTable } from './proxy/routes';
 import { POLICY_SETTINGS, resolvePolicies } from './rate-limit/policies';
 import { RateLimitMetrics, RateLimiter } from './rate-limit/rate-limiter';
+
+const PRIVATE = new BlockList();
+for (const [net, bits] of [['10.0.0.0', 8], ['172.16.0.0', 12], ['192.168.0.0', 16], ['127.0.0.0', 8], ['169.254.0.0', 16]] as const) PRIVATE.addSubnet(net, bits, 'ipv4');
+PRIVATE.addSubnet('fc00::', 7, 'ipv6');
+PRIVATE.addAddress('::1', 'ipv6');
+
+/** Loopback and private networks: where Prometheus scrapes from, never a client through the ingress. */
+function privateAddress(ip: string): boolean {
+  const v4 = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+  return isIPv4(v4) ? PRIVATE.check(v4, 'ipv4') : PRIVATE.check(ip, 'ipv6');
+}
 
 async function main() {
   const config = loadConfig(GatewayConfig);
@@ -51,7 +63,7 @@ async function main() {
   const adapter = new FastifyAdapter({ bodyLimit: config.BODY_LIMIT_BYTES, trustProxy: trustProxyOption(config.TRUST_PROXY), logger: false });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, { logger: new PinoNestLogger(logger.child({ component: 'nest' })) });
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
-  installOperationalRoutes(fastify, { metrics, healthChecks, get isShuttingDown() { return shuttingDown; } });
+  installOperationalRoutes(fastify, { metrics, healthChecks, get isShuttingDown() { return shuttingDown; } }, { metricsAllowed: privateAddress });
   await installEdgeHeaders(fastify, config);
   const edge = { config, logger, limiter, policies };
   const merged = new MergedOpenApi({

@@ -428,6 +428,17 @@ describe('api-gateway: rate limits, edge behaviour and API documentation', () =>
       }
     });
 
+    it('serves /metrics to the cluster network only, never to a client behind the ingress', async () => {
+      const local = await fetch(`${gw}/metrics`);
+      expect(local.status).toBe(200);
+      expect(await local.text()).toContain('http_request_duration_seconds');
+      // Through a trusted proxy the client address is the forwarded one: a public client gets nothing.
+      const outside = await call(gw, 'GET', '/metrics', { headers: from('203.0.113.96') });
+      expect(outside.status).toBe(404);
+      expect(JSON.stringify(outside.body)).not.toContain('http_request_duration_seconds');
+      expect((await call(gw, 'GET', '/metrics', { headers: from('10.1.2.3') })).status).toBe(200);
+    });
+
     it('with Redis down: keeps the auth limits in memory, lets other traffic through, and never hangs', async () => {
       const ip = '203.0.113.100';
       const started = Date.now();

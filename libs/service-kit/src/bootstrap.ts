@@ -18,7 +18,11 @@ export interface HttpBootstrapOptions {
 }
 
 /** Adds request ids, metrics and the health and metrics routes to a Fastify instance. */
-export function installOperationalRoutes(fastify: FastifyInstance, runtime: Pick<ServiceRuntime, 'metrics' | 'healthChecks' | 'isShuttingDown'>): void {
+export function installOperationalRoutes(
+  fastify: FastifyInstance,
+  runtime: Pick<ServiceRuntime, 'metrics' | 'healthChecks' | 'isShuttingDown'>,
+  opts: { metricsAllowed?: (ip: string) => boolean } = {},
+): void {
   fastify.addHook('onRequest', (req, reply, done) => {
     const correlationId = sanitizeCorrelationId(req.headers['x-request-id'] ?? req.headers['x-correlation-id']);
     const traceparent = typeof req.headers.traceparent === 'string' ? childTraceparent(req.headers.traceparent) : newTraceparent();
@@ -37,7 +41,9 @@ export function installOperationalRoutes(fastify: FastifyInstance, runtime: Pick
     const report = await runHealthChecks(runtime.healthChecks);
     return reply.status(report.status === 'down' ? 503 : 200).send(report);
   });
-  fastify.get('/metrics', async (_req, reply) => {
+  fastify.get('/metrics', async (req, reply) => {
+    // On a public edge, metrics are for the cluster's scrapers only.
+    if (opts.metricsAllowed && !opts.metricsAllowed(req.ip)) return reply.status(404).header('content-type', 'application/problem+json').send({ type: 'about:blank', title: 'Not Found', status: 404 });
     void reply.header('content-type', runtime.metrics.registry.contentType);
     return runtime.metrics.registry.metrics();
   });
