@@ -95,6 +95,8 @@ export class TallySystem {
       REDIS_URL: this.opts.infra.redisUrl,
       QUEUE_PREFIX: `t-${this.runId}`,
       OUTBOX_POLL_INTERVAL_MS: '500',
+      // Eight processes share one PostgreSQL (often max_connections = 100): keep each pool small.
+      DATABASE_POOL_MAX: '4',
       SHUTDOWN_TIMEOUT_MS: '15000',
       APP_PUBLIC_URL: 'http://localhost:8080',
       SMTP_HOST: '127.0.0.1',
