@@ -27,6 +27,7 @@ class CreateThingDto {
   @ApiProperty({ description: 'written by hand', example: 'x' }) @IsString() note!: string;
   @IsArray() @ValidateNested({ each: true }) @Type(() => AddressDto) addresses!: AddressDto[];
   @IsOptional() @IsArray() anything?: unknown[];
+  @ApiProperty({ type: String, format: 'date', nullable: true, required: false }) @IsOptional() @IsString() born?: string | null;
 }
 
 @Controller('api/v1/things')
@@ -83,6 +84,12 @@ describe('service OpenAPI documents (service-kit createOpenApiDocument)', () => 
     expect(get.parameters).toEqual([expect.objectContaining({ in: 'path', name: 'id', required: true })]);
     expect(doc.paths['/api/v1/things'].post.responses['400']).toEqual({ $ref: '#/components/responses/BadRequest' });
     expect(doc.components.schemas.ProblemDetails.required).toEqual(['type', 'title', 'status']);
+  });
+
+  it('writes nullable fields the 3.1 way, as a type list with null', () => {
+    const born = (doc.components!.schemas!.CreateThingDto as { properties: Record<string, Record<string, unknown>> }).properties.born;
+    expect(born).toMatchObject({ type: ['string', 'null'], format: 'date' });
+    expect(born).not.toHaveProperty('nullable');
   });
 
   it('describes DTOs from their validation rules, and keeps @ApiProperty where written', () => {

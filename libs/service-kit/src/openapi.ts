@@ -99,7 +99,21 @@ export function createOpenApiDocument(app: NestFastifyApplication, opts: OpenApi
       if (!open) op.responses['401'] ??= { $ref: '#/components/responses/Unauthorized' };
     }
   }
+  toJsonSchemaNullability(doc.components.schemas);
   return doc;
+}
+
+/** OpenAPI 3.1 has no `nullable`: `{type: 'string', nullable: true}` becomes `{type: ['string', 'null']}`. */
+function toJsonSchemaNullability(node: unknown): void {
+  if (Array.isArray(node)) return node.forEach(toJsonSchemaNullability);
+  if (!node || typeof node !== 'object') return;
+  const o = node as Record<string, unknown>;
+  if (o.nullable === true) {
+    if (typeof o.type === 'string') o.type = [o.type, 'null'];
+    else if (Array.isArray(o.type) && !o.type.includes('null')) o.type = [...o.type, 'null'];
+    delete o.nullable;
+  }
+  for (const v of Object.values(o)) toJsonSchemaNullability(v);
 }
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;

@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, IsUrl, Length, Matches, MaxLength, ValidateIf } from 'class-validator';
 import {
@@ -33,6 +34,7 @@ export class UpdateMeDto {
   @IsOptional() @Transform(trimToNull) @IsString() @MaxLength(1000)
   bio?: string | null;
 
+  @ApiPropertyOptional({ type: String, format: 'date', nullable: true, description: 'A past date (YYYY-MM-DD); null clears it' })
   @IsOptional() @IsPastDate()
   dateOfBirth?: string | null;
 
@@ -46,6 +48,7 @@ export class UpdateMeDto {
   profileVisibility?: ProfileVisibility;
 
   /** Replaced as a whole (no merge). A JSON object of at most 4 KiB and 3 levels. */
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Replaced as a whole; at most 4 KiB and 3 levels deep' })
   @ValidateIf(present) @IsBoundedJsonObject(NOTIFICATION_PREFERENCES_BOUNDS)
   userNotificationPreferences?: Record<string, unknown>;
 }
@@ -70,6 +73,7 @@ export class UpdateProfileDto {
   city?: string | null;
 
   /** Replaced as a whole: `{ "github": "https://github.com/me" }`; known networks only, https links on the network's host. */
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string', format: 'uri' }, example: { github: 'https://github.com/me' } })
   @ValidateIf(present) @IsSocialLinks()
   socialLinks?: Record<string, string>;
 }
