@@ -40,6 +40,28 @@ describe('faults: nothing is lost, nothing is doubled', () => {
     expect(smtp.to(u.email)).toHaveLength(1);
   });
 
+  it('retries while the SMTP server refuses mail, and delivers once it accepts again', async () => {
+    const u = newUser('smtpdown', system.runId);
+    smtp.refusing = true;
+    try {
+      expect((await call(gw, 'POST', '/api/v1/auth/register', { body: u })).status).toBe(201);
+      // The worker tries, is refused (451), and records each failed attempt.
+      await expectEventually(async () => {
+        const [row] = await query(system.databaseUrl('notification'),
+          `SELECT count(*)::int AS failures FROM notification_logs l JOIN notifications n ON n.id = l.notification_id WHERE n.recipient = $1 AND l.status = 'failed'`, [u.email]);
+        expect(row.failures).toBeGreaterThanOrEqual(1);
+      }, { timeoutMs: 60000, what: 'a refused delivery attempt' });
+      expect(smtp.to(u.email)).toHaveLength(0);
+    } finally {
+      smtp.refusing = false;
+    }
+    await smtp.waitFor(u.email, 90000);
+    await sleep(1000);
+    expect(smtp.to(u.email)).toHaveLength(1);
+    const [n] = await query(system.databaseUrl('notification'), `SELECT delivery_status, is_sent FROM notifications WHERE recipient = $1`, [u.email]);
+    expect(n).toEqual({ delivery_status: 'sent', is_sent: true });
+  });
+
   it('sends one email when the same event is delivered twice', async () => {
     const u = newUser('twice', system.runId);
     const res = await call(gw, 'POST', '/api/v1/auth/register', { body: u });
