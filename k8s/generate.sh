@@ -122,6 +122,13 @@ EOF
                   name: tally-secrets
                   key: $dbkey
 EOF
+      [[ $name == auth-service ]] && cat <<EOF
+            - name: SECRETS_KEY
+              valueFrom:
+                secretKeyRef:
+                  name: tally-secrets
+                  key: AUTH_SECRETS_KEY
+EOF
     fi
     cat <<EOF
             - name: REDIS_URL

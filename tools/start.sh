@@ -54,8 +54,15 @@ wait_ready() { # name port path
   return 1
 }
 
+# auth seals its private keys at rest with SECRETS_KEY: make one for this machine on first start.
+if [ -z "${SECRETS_KEY:-}" ]; then
+  [ -f .data/secrets-key ] || node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("base64"))' > .data/secrets-key
+  chmod 600 .data/secrets-key
+  SECRETS_KEY=$(cat .data/secrets-key)
+fi
+
 echo "== services"
-start auth-service auth-service/src/main.js 3001 "DATABASE_URL=$PG/tally_auth"
+start auth-service auth-service/src/main.js 3001 "DATABASE_URL=$PG/tally_auth" "SECRETS_KEY=$SECRETS_KEY"
 wait_ready auth-service 3001
 start group-service group-service/src/main.js 3002 "DATABASE_URL=$PG/tally_group"
 start expense-service expense-service/src/main.js 3003 "DATABASE_URL=$PG/tally_expense"

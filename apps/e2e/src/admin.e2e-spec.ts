@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
+import { SecretBox } from '@tally/security';
 import { REPO_ROOT, SmtpCatcher, TallySystem, expectEventually, infraFromEnv } from '@tally/testing';
 import { call, newUser, startSystem, verificationToken } from './support';
 
@@ -356,6 +357,14 @@ describe('admin: users, configurations and signing keys, all real', () => {
     expect(s2.body).toMatchObject({ value: null, valueSet: true, isSensitive: true, description: 'Provider key' });
     const s3 = await put('payments.webhook_secret', { value: JSON.stringify({ secret: SECRET }), dataType: 'json', isSensitive: true });
     expect(s3.status).toBe(201);
+    // Sealed at rest: the database row holds ciphertext only, which the run's key opens.
+    const sealedRows = await query(authDb, `SELECT key, value FROM system_configurations WHERE key LIKE 'payments.%' ORDER BY key`);
+    expect(sealedRows.map((r) => r.key)).toEqual(['payments.provider_api_key', 'payments.webhook_secret']);
+    for (const r of sealedRows) {
+      expect(r.value).toMatch(/^sealed:v1:/);
+      expect(r.value).not.toContain(SECRET);
+    }
+    expect(JSON.parse(new SecretBox(system.secretsKey).open(sealedRows[1].value))).toEqual({ secret: SECRET });
 
     // Bad input: 400 problem+json, nothing changed, a secret never echoed.
     const badBodies: unknown[] = [

@@ -1,6 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { SignJWT, importJWK, JWK } from 'jose';
+import { SecretBox } from '@tally/security';
 import { SmtpCatcher, TallySystem } from '@tally/testing';
 import { call, newUser, startSystem, verificationToken } from './support';
 
@@ -32,7 +33,10 @@ describe('access token attacks', () => {
     await c.connect();
     const { rows } = await c.query(`SELECT kid, private_jwk, public_jwk FROM signing_keys WHERE status = 'active'`);
     await c.end();
-    realKey = { kid: rows[0].kid, jwk: rows[0].private_jwk, publicJwk: rows[0].public_jwk };
+    // Sealed at rest with the run's SECRETS_KEY: the database alone does not hold the key.
+    expect(JSON.stringify(rows[0].private_jwk)).not.toContain('"d"');
+    const jwk = JSON.parse(new SecretBox(system.secretsKey).open(rows[0].private_jwk.sealed)) as JWK;
+    realKey = { kid: rows[0].kid, jwk, publicJwk: rows[0].public_jwk };
   });
 
   afterAll(async () => {

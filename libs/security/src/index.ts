@@ -1,2 +1,3 @@
 export * from './jwt';
 export * from './guard';
+export * from './secret-box';

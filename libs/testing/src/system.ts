@@ -48,6 +48,8 @@ export interface SystemOptions {
 export class TallySystem {
   readonly runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   readonly topicPrefix = `t-${this.runId}.`;
+  /** auth's SECRETS_KEY for this run (tests that read sealed secrets open them with it). */
+  readonly secretsKey = randomBytes(32).toString('base64');
   readonly ports = {} as Record<AppName, number>;
   readonly logDir: string;
   private readonly procs = new Map<AppName, ChildProcess>();
@@ -104,6 +106,7 @@ export class TallySystem {
       SMTP_FROM: 'Tally <no-reply@tally.test>',
     };
     if (app !== 'api-gateway') base.DATABASE_URL = this.databaseUrl(DATABASES[app]);
+    if (app === 'auth-service') base.SECRETS_KEY = this.secretsKey;
     else {
       const u = (a: AppName) => `http://127.0.0.1:${this.ports[a] ?? 1}`;
       Object.assign(base, {

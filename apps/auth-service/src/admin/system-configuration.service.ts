@@ -1,4 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
+import { AuthSecrets } from '../keys/secrets';
 import { randomUUID } from 'node:crypto';
 import { Page } from '@tally/service-kit';
 import { AdminErrors } from './admin.exceptions';
@@ -18,13 +19,17 @@ export interface PutConfiguration {
 
 /**
  * System-wide settings. Values leave the service only through toConfigurationView, which masks
- * sensitive ones; nothing here logs a value. Values are stored as given, not encrypted (see README.md).
+ * sensitive ones; nothing here logs a value. Sensitive values are sealed at rest with SECRETS_KEY
+ * (AuthSecrets) when it is set.
  */
 @Injectable()
 export class SystemConfigurationService {
   private readonly log = new Logger('AdminConfigurations');
 
-  constructor(private readonly configs: SystemConfigurationRepository) {}
+  constructor(
+    private readonly configs: SystemConfigurationRepository,
+    @Optional() private readonly secrets?: AuthSecrets,
+  ) {}
 
   async list(limit: number, offset: number): Promise<Page<ConfigurationView>> {
     const [rows, total] = await this.configs.list(limit, offset);
@@ -44,10 +49,10 @@ export class SystemConfigurationService {
     const result = await this.configs.transaction(async (em) => {
       const existing = await this.configs.findByKeyForUpdate(key, em);
       const c = existing ?? Object.assign(new SystemConfiguration(), { id: randomUUID(), key });
-      c.value = input.value;
       c.dataType = input.dataType;
       if (input.description !== undefined) c.description = input.description;
       c.isSensitive = input.isSensitive ?? existing?.isSensitive ?? false;
+      c.value = c.isSensitive && this.secrets ? this.secrets.seal(input.value) : input.value;
       if (existing) await this.configs.flush(em);
       else await this.configs.insert(c, em);
       return { created: !existing, configuration: toConfigurationView(c) };

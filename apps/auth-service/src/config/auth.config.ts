@@ -1,4 +1,4 @@
-import { IsInt, IsString, Max, Min } from 'class-validator';
+import { IsInt, IsNotEmpty, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { MessagingConfig } from '@tally/config';
 
 export class AuthServiceConfig extends MessagingConfig {
@@ -34,4 +34,14 @@ export class AuthServiceConfig extends MessagingConfig {
 
   @IsString()
   APP_PUBLIC_URL: string = 'http://localhost:8080';
+
+  /**
+   * 32 random bytes, base64 (`openssl rand -base64 32`): encrypts private signing keys and
+   * sensitive configuration values at rest. Required in production; without it (development)
+   * they are stored in clear.
+   */
+  @ValidateIf((c: AuthServiceConfig) => c.NODE_ENV === 'production' || c.SECRETS_KEY !== undefined)
+  @IsNotEmpty({ message: 'SECRETS_KEY is required in production' })
+  @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'SECRETS_KEY must be 32 bytes, base64-encoded' })
+  SECRETS_KEY?: string;
 }

@@ -8,6 +8,7 @@ import { CONFIG } from '@tally/service-kit';
 import { AuthServiceConfig } from '../config/auth.config';
 import { SigningKey } from './signing-key.entity';
 import { SigningKeyRepository } from './signing-key.repository';
+import { AuthSecrets } from './secrets';
 
 export interface AccessToken {
   token: string;
@@ -29,6 +30,7 @@ export class SigningKeyService implements OnModuleInit {
   constructor(
     private readonly keys: SigningKeyRepository,
     private readonly outbox: OutboxWriter,
+    private readonly secrets: AuthSecrets,
     @Inject(CONFIG) private readonly config: AuthServiceConfig,
   ) {}
 
@@ -59,7 +61,7 @@ export class SigningKeyService implements OnModuleInit {
       await this.publish(em, fresh);
       return fresh;
     });
-    this.active = { kid: key.kid, key: await importJWK(key.privateJwk, ACCESS_TOKEN_ALG), createdAt: key.createdAt, loadedAt: Date.now() };
+    this.active = { kid: key.kid, key: await importJWK(this.secrets.openJson(key.privateJwk), ACCESS_TOKEN_ALG), createdAt: key.createdAt, loadedAt: Date.now() };
     return key;
   }
 
@@ -70,7 +72,7 @@ export class SigningKeyService implements OnModuleInit {
       // Another replica may have rotated: sign with what the database says is active.
       const current = await this.keys.findActive();
       if (current && current.kid !== this.active.kid) {
-        this.active = { kid: current.kid, key: await importJWK(current.privateJwk, ACCESS_TOKEN_ALG), createdAt: current.createdAt, loadedAt: Date.now() };
+        this.active = { kid: current.kid, key: await importJWK(this.secrets.openJson(current.privateJwk), ACCESS_TOKEN_ALG), createdAt: current.createdAt, loadedAt: Date.now() };
       } else this.active.loadedAt = Date.now();
     }
     const { kid, key } = this.active!;
@@ -100,7 +102,7 @@ export class SigningKeyService implements OnModuleInit {
     key.kid = randomUUID();
     const pub = await exportJWK(publicKey);
     key.publicJwk = { kty: pub.kty, crv: pub.crv, x: pub.x, y: pub.y };
-    key.privateJwk = await exportJWK(privateKey);
+    key.privateJwk = this.secrets.sealJson(await exportJWK(privateKey)) as JWK;
     key.status = 'active';
     key.createdAt = new Date();
     return key;
