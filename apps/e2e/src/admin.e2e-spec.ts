@@ -1,20 +1,9 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Client } from 'pg';
 import { SecretBox } from '@tally/security';
 import { REPO_ROOT, SmtpCatcher, TallySystem, expectEventually, infraFromEnv } from '@tally/testing';
-import { call, newUser, startSystem, verificationToken } from './support';
-
-async function query<T = any>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query(sql, params)).rows as T[];
-  } finally {
-    await c.end();
-  }
-}
+import { call, newUser, query, startSystem, verificationToken } from './support';
 
 interface TestUser {
   id: string;

@@ -167,6 +167,10 @@ describe('people through the gateway', () => {
       dateOfBirth: '1990-05-01', preferredCurrency: 'EUR', timezone: 'Europe/Berlin', profileVisibility: 'public',
       userNotificationPreferences: { email: { digest: 'weekly' }, push: true },
     });
+    // GET /users/me shows the account exactly as PATCH answered it: one representation.
+    const got = await dan.get('/api/v1/users/me');
+    expect(got.status).toBe(200);
+    expect(got.body).toEqual({ ...res.body, lastLogin: expect.any(String) });
     const [u] = await query(`SELECT first_name, phone_number, to_char(date_of_birth, 'YYYY-MM-DD') AS dob, preferred_currency, timezone, profile_visibility FROM users WHERE id = $1`, [p.dan.id]);
     expect(u).toEqual({ first_name: 'Daniel', phone_number: '+493012345678', dob: '1990-05-01', preferred_currency: 'EUR', timezone: 'Europe/Berlin', profile_visibility: 'public' });
 

@@ -32,7 +32,7 @@ export interface PublicUserView {
   detailsVisible: true;
 }
 
-/** The user's own account fields (PATCH /users/me answers with it). */
+/** The user's own account fields: GET and PATCH /users/me, register, verify and login all answer with it. */
 export interface OwnUserView {
   id: string;
   username: string;
@@ -51,6 +51,7 @@ export interface OwnUserView {
   isVerified: boolean;
   isPremium: boolean;
   dateJoined: string;
+  lastLogin: string | null;
   updatedAt: string;
 }
 
@@ -119,7 +120,7 @@ export function toOwnUserView(u: User): OwnUserView {
     phoneNumber: u.phoneNumber ?? null, avatar: u.avatar ?? null, bio: u.bio ?? null, dateOfBirth: dateOnly(u.dateOfBirth),
     preferredCurrency: u.preferredCurrency, timezone: u.timezone, profileVisibility: u.profileVisibility,
     userNotificationPreferences: u.userNotificationPreferences ?? {}, role: u.role, isVerified: u.isVerified, isPremium: u.isPremium,
-    dateJoined: iso(u.dateJoined)!, updatedAt: iso(u.updatedAt)!,
+    dateJoined: iso(u.dateJoined)!, lastLogin: iso(u.lastLogin), updatedAt: iso(u.updatedAt)!,
   };
 }
 

@@ -5,6 +5,7 @@ import { OutboxWriter } from '@tally/messaging';
 import { CONFIG } from '@tally/service-kit';
 import { AuthServiceConfig } from '../config/auth.config';
 import { SigningKeyService } from '../keys/signing-key.service';
+import { OwnUserView, toOwnUserView } from '../people/views';
 import { PasswordReset, RefreshToken } from './account.entities';
 import { AccountRepository } from './account.repository';
 import { AuthErrors } from './auth.exceptions';
@@ -14,31 +15,9 @@ import { PasswordPolicy } from './password-policy';
 import { EmailVerification, User } from './user.entity';
 import { UserRepository } from './user.repository';
 
-export interface UserView {
-  id: string;
-  username: string;
-  email: string;
-  firstName: string | null;
-  lastName: string | null;
-  phoneNumber: string | null;
-  role: string;
-  isVerified: boolean;
-  isPremium: boolean;
-  preferredCurrency: string;
-  timezone: string;
-  profileVisibility: string;
-  dateJoined: string;
-  lastLogin: string | null;
-}
-
-export function toUserView(u: User): UserView {
-  return {
-    id: u.id, username: u.username, email: u.email, firstName: u.firstName ?? null, lastName: u.lastName ?? null,
-    phoneNumber: u.phoneNumber ?? null, role: u.role, isVerified: u.isVerified, isPremium: u.isPremium,
-    preferredCurrency: u.preferredCurrency, timezone: u.timezone, profileVisibility: u.profileVisibility,
-    dateJoined: u.dateJoined.toISOString(), lastLogin: u.lastLogin ? u.lastLogin.toISOString() : null,
-  };
-}
+/** One representation of the user's own account, shared with PATCH /users/me. */
+export type UserView = OwnUserView;
+export const toUserView = toOwnUserView;
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
