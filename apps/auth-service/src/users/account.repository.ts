@@ -92,20 +92,19 @@ export class AccountRepository {
     return em.findOne(RefreshToken, { tokenHash }, { lockMode: 4 /* PESSIMISTIC_WRITE */ });
   }
 
-  async revokeFamily(em: EntityManager, familyId: string, reason: string): Promise<number> {
-    const rows = await this.exec<unknown[]>(
-      em,
-      `UPDATE refresh_tokens SET revoked_at = now(), revoked_reason = ? WHERE family_id = ? AND revoked_at IS NULL RETURNING id`,
-      [reason, familyId],
-    );
-    return rows.length;
+  revokeFamily(em: EntityManager, familyId: string, reason: string): Promise<number> {
+    return this.revokeWhere(em, 'family_id', familyId, reason);
   }
 
-  async revokeAllForUser(em: EntityManager, userId: string, reason: string): Promise<number> {
+  revokeAllForUser(em: EntityManager, userId: string, reason: string): Promise<number> {
+    return this.revokeWhere(em, 'user_id', userId, reason);
+  }
+
+  private async revokeWhere(em: EntityManager, column: 'family_id' | 'user_id', id: string, reason: string): Promise<number> {
     const rows = await this.exec<unknown[]>(
       em,
-      `UPDATE refresh_tokens SET revoked_at = now(), revoked_reason = ? WHERE user_id = ? AND revoked_at IS NULL RETURNING id`,
-      [reason, userId],
+      `UPDATE refresh_tokens SET revoked_at = now(), revoked_reason = ? WHERE ${column} = ? AND revoked_at IS NULL RETURNING id`,
+      [reason, id],
     );
     return rows.length;
   }
