@@ -1,18 +1,24 @@
 import { IsBoolean, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
 import { BaseServiceConfig } from '@tally/config';
+import { ServicePorts, UpstreamUrlEnv } from '@tally/contracts';
 import { IsRatePolicy } from '../rate-limit/policies';
 
 const url = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
-export class GatewayConfig extends BaseServiceConfig {
-  override PORT: number = 8080;
+/** A service's local address, from its port in libs/contracts/src/services.ts. */
+const local = (port: number) => `http://127.0.0.1:${port}`;
 
-  @IsUrl(url) AUTH_SERVICE_URL: string = 'http://127.0.0.1:3001';
-  @IsUrl(url) GROUP_SERVICE_URL: string = 'http://127.0.0.1:3002';
-  @IsUrl(url) EXPENSE_SERVICE_URL: string = 'http://127.0.0.1:3003';
-  @IsUrl(url) PAYMENT_SERVICE_URL: string = 'http://127.0.0.1:3004';
-  @IsUrl(url) ANALYTICS_SERVICE_URL: string = 'http://127.0.0.1:3005';
-  @IsUrl(url) NOTIFICATION_SERVICE_URL: string = 'http://127.0.0.1:3006';
+/** `implements`: a service added to the list without its URL setting here does not compile. */
+export class GatewayConfig extends BaseServiceConfig implements Record<UpstreamUrlEnv, string> {
+  override PORT: number = ServicePorts['api-gateway'];
+
+  // Where each service of the list is (routes.ts forwards its routes there).
+  @IsUrl(url) AUTH_SERVICE_URL: string = local(ServicePorts['auth-service']);
+  @IsUrl(url) GROUP_SERVICE_URL: string = local(ServicePorts['group-service']);
+  @IsUrl(url) EXPENSE_SERVICE_URL: string = local(ServicePorts['expense-service']);
+  @IsUrl(url) PAYMENT_SERVICE_URL: string = local(ServicePorts['payment-service']);
+  @IsUrl(url) ANALYTICS_SERVICE_URL: string = local(ServicePorts['analytics-service']);
+  @IsUrl(url) NOTIFICATION_SERVICE_URL: string = local(ServicePorts['notification-service']);
 
   /** Where the gateway fetches (and caches) auth's public keys; defaults to auth's JWKS. */
   @IsOptional() @IsUrl(url) AUTH_JWKS_URL?: string;
