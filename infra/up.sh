@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Bring up Tally's local infrastructure as plain local processes (no Docker):
-# PostgreSQL (+ the six service databases), Redis, a single-node Apache Kafka broker
+# PostgreSQL (+ one database per service of libs/contracts/src/services.ts), Redis, a single-node Apache Kafka broker
 # in KRaft mode (jars from Maven Central), the dev mail catcher, and the Kafka topics.
 #
 #   infra/up.sh                  everything
@@ -208,6 +208,8 @@ pg_create_databases() {
     apt_install postgresql-client || die "psql not found: install the PostgreSQL client (postgresql-client)"
   fi
   pg_ensure_login
+  [[ ${#TALLY_DATABASES[@]} -gt 0 ]] ||
+    die "postgres: cannot read the service list (libs/contracts/src/services.ts) with node tools/services.js: run npm install first"
   local db created=()
   for db in "${TALLY_DATABASES[@]}"; do
     if [[ "$(pg_psql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'")" != 1 ]]; then

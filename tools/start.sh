@@ -21,28 +21,25 @@ eval "$(bash infra/up.sh)"
 echo "== build"
 node tools/build.js
 
-PG="${DATABASE_URL_BASE:-postgres://postgres@127.0.0.1:5432}"
-COMMON=(
-  "NODE_ENV=${NODE_ENV:-development}" "LOG_LEVEL=${LOG_LEVEL:-info}"
-  "KAFKA_BROKERS=$KAFKA_BROKERS" "REDIS_URL=$REDIS_URL"
-  "SMTP_HOST=${SMTP_HOST:-127.0.0.1}" "SMTP_PORT=${SMTP_PORT:-${MAILCATCHER_SMTP_PORT:-1025}}"
-  "SMTP_FROM=${SMTP_FROM:-Tally <no-reply@tally.local>}" "APP_PUBLIC_URL=${APP_PUBLIC_URL:-http://localhost:8080}"
-)
-
-start() { # name entry port [env...]
-  local name=$1 entry=$2 port=$3; shift 3
+# Each process gets the environment tools/services.js derives from the service list and from
+# up.sh's exports above (DATABASE_URL_BASE, REDIS_URL, KAFKA_BROKERS, SMTP_HOST/SMTP_PORT).
+start() { # name entry port
+  local name=$1 entry=$2 port=$3 vars
   local pidfile="$RUN_DIR/$name.pid"
   if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
     echo "   $name already running (pid $(cat "$pidfile"))"
     return
   fi
-  env "${COMMON[@]}" "PORT=$port" "$@" nohup node --enable-source-maps "dist/apps/$entry" >>"$LOG_DIR/$name.log" 2>&1 &
+  vars=$(node tools/services.js env "$name")
+  local envs=()
+  mapfile -t envs <<<"$vars"
+  env "${envs[@]}" nohup node --enable-source-maps "$entry" >>"$LOG_DIR/$name.log" 2>&1 &
   echo $! >"$pidfile"
   echo "   $name starting on :$port (log .data/logs/$name.log)"
 }
 
 wait_ready() { # name port path
-  local name=$1 port=$2 path=${3:-/health/ready}
+  local name=$1 port=$2 path=$3
   for _ in $(seq 1 120); do
     if curl -fsS "http://127.0.0.1:$port$path" >/dev/null 2>&1; then echo "   $name ready"; return 0; fi
     if ! kill -0 "$(cat "$RUN_DIR/$name.pid")" 2>/dev/null; then
@@ -60,26 +57,29 @@ if [ -z "${SECRETS_KEY:-}" ]; then
   chmod 600 .data/secrets-key
   SECRETS_KEY=$(cat .data/secrets-key)
 fi
+export SECRETS_KEY
 
 echo "== services"
-start auth-service auth-service/src/main.js 3001 "DATABASE_URL=$PG/tally_auth" "SECRETS_KEY=$SECRETS_KEY"
-wait_ready auth-service 3001
-start group-service group-service/src/main.js 3002 "DATABASE_URL=$PG/tally_group"
-start expense-service expense-service/src/main.js 3003 "DATABASE_URL=$PG/tally_expense"
-start payment-service payment-service/src/main.js 3004 "DATABASE_URL=$PG/tally_payment"
-start analytics-service analytics-service/src/main.js 3005 "DATABASE_URL=$PG/tally_analytics"
-start notification-service notification-service/src/main.js 3006 "DATABASE_URL=$PG/tally_notification"
-start notification-worker notification-service/src/worker.js 3016 "DATABASE_URL=$PG/tally_notification"
-for s in group-service:3002 expense-service:3003 payment-service:3004 analytics-service:3005 notification-service:3006 notification-worker:3016; do
-  wait_ready "${s%%:*}" "${s##*:}"
-done
-start api-gateway api-gateway/src/main.js 8080
-wait_ready api-gateway 8080 /health/live
+# The start plan of the service list: waves of processes whose dependencies are in earlier waves
+# (auth first: it mints the signing keys; the gateway last). A wave starts together; the next
+# starts once every process of it is ready.
+plan=$(node tools/services.js plan)
+wave=-1 started=()
+while IFS=$'\t' read -r w name port entry ready; do
+  if [ "$w" != "$wave" ]; then
+    for s in "${started[@]}"; do IFS=$'\t' read -r n p r <<<"$s"; wait_ready "$n" "$p" "$r"; done
+    wave=$w started=()
+  fi
+  start "$name" "$entry" "$port"
+  [ "$name" = api-gateway ] && GATEWAY_PORT=$port
+  started+=("$name"$'\t'"$port"$'\t'"$ready")
+done <<<"$plan"
+for s in "${started[@]}"; do IFS=$'\t' read -r n p r <<<"$s"; wait_ready "$n" "$p" "$r"; done
 
 cat <<MSG
 
 Tally is running.
-  API gateway   http://127.0.0.1:8080   (e.g. POST /api/v1/auth/register)
+  API gateway   http://127.0.0.1:${GATEWAY_PORT:-8080}   (e.g. POST /api/v1/auth/register)
   Mail catcher  http://127.0.0.1:${MAILCATCHER_HTTP_PORT:-8025}/messages   (verification emails land here)
   Logs          .data/logs/
 Stop everything with: npm run stop

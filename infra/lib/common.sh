@@ -33,7 +33,13 @@ KAFKA_DATA_DIR="$TALLY_DATA_DIR/kafka"
 MAILCATCHER_SMTP_PORT="${MAILCATCHER_SMTP_PORT:-1025}"
 MAILCATCHER_HTTP_PORT="${MAILCATCHER_HTTP_PORT:-8025}"
 
-TALLY_DATABASES=(tally_auth tally_group tally_expense tally_payment tally_analytics tally_notification)
+# One database per service, from the service list (libs/contracts/src/services.ts) through
+# tools/services.js. Empty when the list cannot be read yet (no node or node_modules: npm install).
+TALLY_DATABASES=()
+if _tally_dbs="$(node "$REPO_ROOT/tools/services.js" databases 2>/dev/null)" && [[ -n "$_tally_dbs" ]]; then
+  mapfile -t TALLY_DATABASES <<<"$_tally_dbs"
+fi
+unset _tally_dbs
 
 # ---------------------------------------------------------------------------
 # Output

@@ -3,35 +3,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
+import { ServiceName, routedServices, service, startWaves, upstreamUrlEnv } from '@tally/contracts';
 import { createTestDatabase, dropTestDatabase, REPO_ROOT } from './infra';
 import { freePort } from './ports';
 import { expectEventually } from './eventually';
 
-export type AppName =
-  | 'auth-service' | 'group-service' | 'expense-service' | 'payment-service'
-  | 'analytics-service' | 'notification-service' | 'notification-worker' | 'api-gateway';
+/** A process of the service list (libs/contracts/src/services.ts). */
+export type AppName = ServiceName;
 
-const DATABASES: Record<Exclude<AppName, 'api-gateway'>, string> = {
-  'auth-service': 'auth', 'group-service': 'group', 'expense-service': 'expense', 'payment-service': 'payment',
-  'analytics-service': 'analytics', 'notification-service': 'notification', 'notification-worker': 'notification',
-};
-
-const ENTRY: Record<AppName, string> = {
-  'auth-service': 'dist/apps/auth-service/src/main.js',
-  'group-service': 'dist/apps/group-service/src/main.js',
-  'expense-service': 'dist/apps/expense-service/src/main.js',
-  'payment-service': 'dist/apps/payment-service/src/main.js',
-  'analytics-service': 'dist/apps/analytics-service/src/main.js',
-  'notification-service': 'dist/apps/notification-service/src/main.js',
-  'notification-worker': 'dist/apps/notification-service/src/worker.js',
-  'api-gateway': 'dist/apps/api-gateway/src/main.js',
-};
-
-/** Order of start: the gateway last, once everything behind it is ready. */
-export const ALL_APPS: AppName[] = [
-  'auth-service', 'group-service', 'expense-service', 'payment-service', 'analytics-service',
-  'notification-service', 'notification-worker', 'api-gateway',
-];
+/** Every process, in start order (the service list's waves: auth first, the gateway last). */
+export const ALL_APPS: AppName[] = startWaves().flat();
 
 export interface SystemOptions {
   infra: { databaseUrl: string; redisUrl: string; kafkaBrokers: string };
@@ -73,70 +54,71 @@ export class TallySystem {
   async start(): Promise<this> {
     fs.mkdirSync(this.logDir, { recursive: true });
     const apps = this.opts.apps ?? ALL_APPS;
-    for (const db of new Set(apps.filter((a) => a !== 'api-gateway').map((a) => DATABASES[a as keyof typeof DATABASES]))) {
+    for (const db of new Set(apps.flatMap((a) => service(a).database ?? []))) {
       this.dbUrls.set(db, await createTestDatabase(this.opts.infra.databaseUrl, `tally_${db}_${this.runId}`));
     }
     for (const app of apps) this.ports[app] = await freePort();
-    // auth first: it mints the signing key; the rest in parallel; the gateway last.
-    await this.startApp('auth-service');
-    await Promise.all(apps.filter((a) => a !== 'auth-service' && a !== 'api-gateway').map((a) => this.startApp(a)));
-    if (apps.includes('api-gateway')) await this.startApp('api-gateway');
+    // The service list's start waves: auth first (it mints the signing key), the gateway last.
+    for (const wave of startWaves(apps)) await Promise.all(wave.map((a) => this.startApp(a)));
     return this;
   }
 
+  /** What each process reads, per its flags in the service list, pointed at this run's infrastructure. */
   private envFor(app: AppName): Record<string, string> {
-    const base: Record<string, string> = {
+    const s = service(app);
+    const env: Record<string, string> = {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
       NODE_ENV: 'test',
       LOG_LEVEL: 'info',
       PORT: String(this.ports[app]),
-      KAFKA_BROKERS: this.opts.infra.kafkaBrokers,
-      KAFKA_TOPIC_PREFIX: this.topicPrefix,
-      KAFKA_SESSION_TIMEOUT_MS: '10000',
-      REDIS_URL: this.opts.infra.redisUrl,
-      QUEUE_PREFIX: `t-${this.runId}`,
-      OUTBOX_POLL_INTERVAL_MS: '500',
-      // Eight processes share one PostgreSQL (often max_connections = 100): keep each pool small.
-      DATABASE_POOL_MAX: '4',
       SHUTDOWN_TIMEOUT_MS: '15000',
       APP_PUBLIC_URL: 'http://localhost:8080',
-      SMTP_HOST: '127.0.0.1',
-      SMTP_PORT: String(this.opts.smtpPort),
-      SMTP_FROM: 'Tally <no-reply@tally.test>',
     };
-    if (app !== 'api-gateway') base.DATABASE_URL = this.databaseUrl(DATABASES[app]);
-    if (app === 'auth-service') base.SECRETS_KEY = this.secretsKey;
-    else {
-      const u = (a: AppName) => `http://127.0.0.1:${this.ports[a] ?? 1}`;
-      Object.assign(base, {
+    if (s.database) {
+      env.DATABASE_URL = this.databaseUrl(s.database);
+      // Eight processes share one PostgreSQL (often max_connections = 100): keep each pool small.
+      env.DATABASE_POOL_MAX = '4';
+    }
+    if (s.kafka) {
+      Object.assign(env, {
+        KAFKA_BROKERS: this.opts.infra.kafkaBrokers,
+        KAFKA_TOPIC_PREFIX: this.topicPrefix,
+        KAFKA_SESSION_TIMEOUT_MS: '10000',
+        OUTBOX_POLL_INTERVAL_MS: '500',
+      });
+    }
+    if (s.redis) Object.assign(env, { REDIS_URL: this.opts.infra.redisUrl, QUEUE_PREFIX: `t-${this.runId}` });
+    if (s.smtp) Object.assign(env, { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(this.opts.smtpPort), SMTP_FROM: 'Tally <no-reply@tally.test>' });
+    if (s.secretsKey) env.SECRETS_KEY = this.secretsKey;
+    if (s.kind === 'gateway') {
+      Object.assign(env, {
         // Runs register many users from one address: edge limits far above production's, keyed
         // per run. Tests of the limits themselves set theirs through `env`.
         RATE_LIMIT_PREFIX: `t-${this.runId}:rl:`,
         RATE_LIMIT_LOGIN_IP: '1000/1m', RATE_LIMIT_LOGIN_ACCOUNT: '500/1m', RATE_LIMIT_REGISTER_IP: '1000/1m',
         RATE_LIMIT_RECOVERY_IP: '1000/1m', RATE_LIMIT_RECOVERY_ACCOUNT: '500/1m', RATE_LIMIT_USER: '30000/1m',
         RATE_LIMIT_ANONYMOUS_IP: '12000/1m',
-        AUTH_SERVICE_URL: u('auth-service'), GROUP_SERVICE_URL: u('group-service'), EXPENSE_SERVICE_URL: u('expense-service'),
-        PAYMENT_SERVICE_URL: u('payment-service'), ANALYTICS_SERVICE_URL: u('analytics-service'),
-        NOTIFICATION_SERVICE_URL: u('notification-service'),
       });
+      // a service not started in this run answers nowhere (port 1): its routes give 502/503
+      for (const u of routedServices()) env[upstreamUrlEnv(u.name)] = `http://127.0.0.1:${this.ports[u.name] ?? 1}`;
     }
-    return { ...base, ...(this.opts.env?.[app] ?? {}) };
+    return { ...env, ...(this.opts.env?.[app] ?? {}) };
   }
 
   async startApp(app: AppName): Promise<void> {
     const prev = this.procs.get(app);
     if (prev && prev.exitCode === null && prev.signalCode === null) throw new Error(`${app} is already running`);
     const out = fs.openSync(path.join(this.logDir, `${app}.log`), 'a');
-    const child = spawn(process.execPath, ['--enable-source-maps', path.join(REPO_ROOT, ENTRY[app])], {
+    const s = service(app);
+    const child = spawn(process.execPath, ['--enable-source-maps', path.join(REPO_ROOT, 'dist/apps', s.app, 'src', s.entry)], {
       cwd: REPO_ROOT, env: this.envFor(app), stdio: ['ignore', out, out],
     });
     fs.closeSync(out);
     this.procs.set(app, child);
-    const path_ = app === 'api-gateway' ? '/health/live' : '/health/ready';
     await expectEventually(async () => {
       if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${app} exited with ${child.exitCode}; see ${this.logDir}/${app}.log:\n${this.tail(app)}`);
-      const res = await fetch(`http://127.0.0.1:${this.ports[app]}${path_}`);
+      const res = await fetch(`http://127.0.0.1:${this.ports[app]}${s.readyPath}`);
       if (res.status !== 200) throw new Error(`${app} ready: ${res.status} ${await res.text()}`);
     }, { timeoutMs: 60000, intervalMs: 200, what: `${app} to be ready` });
   }
@@ -177,8 +159,8 @@ export class TallySystem {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.procs.keys()].filter((a) => a === 'api-gateway').map((a) => this.stopApp(a)));
-    await Promise.all([...this.procs.keys()].filter((a) => a !== 'api-gateway').map((a) => this.stopApp(a)));
+    // the reverse of the start order: the gateway first, then what it calls
+    for (const wave of startWaves([...this.procs.keys()]).reverse()) await Promise.all(wave.map((a) => this.stopApp(a)));
     for (const url of this.dbUrls.values()) {
       const name = new URL(url).pathname.slice(1);
       await dropTestDatabase(this.opts.infra.databaseUrl, name).catch(() => undefined);
