@@ -17,7 +17,9 @@ module.exports = [
           allow: [],
           banTransitiveDependencies: false,
           depConstraints: [
-            { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [], bannedExternalImports: ['*'] },
+            // json-schema-to-ts derives payload types from the event schemas; it is imported with
+            // `import type` only (enforced below), so contracts still load nothing at run time.
+            { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [], allowedExternalImports: ['json-schema-to-ts'] },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:contracts', 'type:lib'] },
             { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:contracts', 'type:lib'] },
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:contracts', 'type:lib'] },
@@ -28,6 +30,17 @@ module.exports = [
       'no-restricted-syntax': [
         'error',
         { selector: "CallExpression[callee.name='parseFloat']", message: 'Money is never a float: use decimal strings.' },
+      ],
+    },
+  },
+  {
+    // Contracts have no runtime dependencies: json-schema-to-ts is for types only.
+    files: ['libs/contracts/src/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'json-schema-to-ts', allowTypeImports: true, message: 'Contracts have no runtime dependencies: use `import type`.' }] },
       ],
     },
   },

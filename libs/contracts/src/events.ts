@@ -1,151 +1,62 @@
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import { Topics, TopicName } from './topics';
-
-// ---- auth-service ----------------------------------------------------------
-
-export interface UserRegisteredData {
-  userId: string;
-  username: string;
-  email: string;
-  firstName: string | null;
-  lastName: string | null;
-  preferredCurrency: string;
-  timezone: string;
-  dateJoined: string;
-}
-
-export interface UserEmailVerifiedData {
-  userId: string;
-  email: string;
-  verifiedAt: string;
-}
+import type { EventEnvelope } from './envelope';
 
 /**
- * Carries a secret (the verification token), so it travels on its own topic that only
- * notification-service reads, never on `auth.user.v1` which every service and the audit log read.
+ * Every event is declared once, here: its type, its topic, what it means, and the JSON Schema
+ * (draft-07) of its payload written `as const`. The payload's TypeScript type is derived from that
+ * schema (`FromSchema`, a type-only import: this library stays free of runtime dependencies), and
+ * the topic map, the validators (libs/messaging) and the AsyncAPI document (asyncapi.ts) are all
+ * read from the same declarations.
+ *
+ * Payload schemas are closed (`additionalProperties: false`) at every level: publishers validate
+ * strictly against them; consumers validate with a tolerant copy that allows unknown fields.
+ * A field is nullable as `type: [<type>, 'null']`; optional when it is not `required`.
  */
-export interface EmailVerificationRequestedData {
-  userId: string;
-  email: string;
-  token: string;
-  expiresAt: string;
-  firstName: string | null;
+export interface EventDeclaration<TType extends string = string, TSchema extends PayloadSchema = PayloadSchema> {
+  /** Past tense, `<aggregate>.<verb>`, e.g. `user.registered`. Never renamed once shipped. */
+  readonly type: TType;
+  /** The topic it is published on (its aggregate's). */
+  readonly topic: TopicName;
+  /** What happened, for people (the AsyncAPI document shows it). */
+  readonly description: string;
+  /** JSON Schema of the envelope's `data`. */
+  readonly schema: TSchema;
 }
 
-/** A public signing key: every service keeps these to verify access tokens itself. */
-export interface SigningKeyPublishedData {
-  kid: string;
-  alg: 'ES256';
-  /** Public JWK (kty, crv, x, y); never the private part. */
-  publicJwk: { kty: string; crv: string; x: string; y: string };
-  status: 'active' | 'retired';
-  createdAt: string;
+/** A payload schema: a JSON object. */
+export type PayloadSchema = JSONSchema & { readonly type: 'object' };
+
+/** Declares one event (identity at run time; keeps the literal types of `type` and `schema`). */
+export function defineEvent<const TType extends string, const TSchema extends PayloadSchema>(
+  declaration: EventDeclaration<TType, TSchema>,
+): EventDeclaration<TType, TSchema> {
+  return declaration;
 }
 
-export interface UserProfileUpdatedData {
-  userId: string;
-  username: string;
-  firstName: string | null;
-  lastName: string | null;
-  preferredCurrency: string;
-  timezone: string;
-  profileVisibility: 'public' | 'friends' | 'private';
-  updatedAt: string;
-}
-
-export interface UserStatusChangedData {
-  userId: string;
-  /** What changed, for user.deactivated / user.reactivated / user.locked / user.unlocked / user.password_changed / user.role_changed. */
-  at: string;
-  byUserId: string | null;
-  role?: 'user' | 'premium' | 'admin';
-  lockedUntil?: string | null;
-}
-
-/** Carries a secret: on `auth.password-reset.v1`, read only by notification-service. */
-export interface PasswordResetRequestedData {
-  userId: string;
-  email: string;
-  token: string;
-  expiresAt: string;
-  firstName: string | null;
-}
-
-export interface FriendshipEventData {
-  friendshipId: string;
-  fromUserId: string;
-  toUserId: string;
-  status: 'pending' | 'accepted' | 'declined' | 'blocked' | 'removed';
-  /** Who did it. */
-  byUserId: string;
-  message: string | null;
-  at: string;
-}
-
-/** Carries a push token: on `auth.device.v1`, read only by notification-service. */
-export interface DeviceEventData {
-  deviceId: string;
-  userId: string;
-  deviceType: 'ios' | 'android' | 'web';
-  deviceName: string | null;
-  deviceToken: string;
-  isActive: boolean;
-  at: string;
-}
-
-/** Every event type with its payload type: the one typed map (like immich's EventMap). */
-export interface EventMap {
-  'user.registered': UserRegisteredData;
-  'user.email_verified': UserEmailVerifiedData;
-  'email_verification.requested': EmailVerificationRequestedData;
-  'signing_key.published': SigningKeyPublishedData;
-  'user.profile_updated': UserProfileUpdatedData;
-  'user.deactivated': UserStatusChangedData;
-  'user.reactivated': UserStatusChangedData;
-  'user.locked': UserStatusChangedData;
-  'user.unlocked': UserStatusChangedData;
-  'user.password_changed': UserStatusChangedData;
-  'user.role_changed': UserStatusChangedData;
-  'password_reset.requested': PasswordResetRequestedData;
-  'friendship.requested': FriendshipEventData;
-  'friendship.accepted': FriendshipEventData;
-  'friendship.declined': FriendshipEventData;
-  'friendship.blocked': FriendshipEventData;
-  'friendship.removed': FriendshipEventData;
-  'device.registered': DeviceEventData;
-  'device.removed': DeviceEventData;
-}
-
-export type EventType = keyof EventMap;
-export type EventData<T extends EventType> = EventMap[T];
-
-/** Which topic each event type is published on. */
-export const EventTopics: { [T in EventType]: TopicName } = {
-  'user.registered': Topics.authUser,
-  'user.email_verified': Topics.authUser,
-  'email_verification.requested': Topics.authEmailVerification,
-  'signing_key.published': Topics.authSigningKey,
-  'user.profile_updated': Topics.authUser,
-  'user.deactivated': Topics.authUser,
-  'user.reactivated': Topics.authUser,
-  'user.locked': Topics.authUser,
-  'user.unlocked': Topics.authUser,
-  'user.password_changed': Topics.authUser,
-  'user.role_changed': Topics.authUser,
-  'password_reset.requested': Topics.authPasswordReset,
-  'friendship.requested': Topics.authFriendship,
-  'friendship.accepted': Topics.authFriendship,
-  'friendship.declined': Topics.authFriendship,
-  'friendship.blocked': Topics.authFriendship,
-  'friendship.removed': Topics.authFriendship,
-  'device.registered': Topics.authDevice,
-  'device.removed': Topics.authDevice,
-};
+// ---- schema fragments ----------------------------------------------------------------------
 
 const uuid = { type: 'string', format: 'uuid' } as const;
 const dateTime = { type: 'string', format: 'date-time' } as const;
+const email = { type: 'string', format: 'email', maxLength: 254 } as const;
+const username = { type: 'string', minLength: 1, maxLength: 150 } as const;
 const nullableName = { type: ['string', 'null'], maxLength: 150 } as const;
 const nullableUuid = { type: ['string', 'null'], format: 'uuid' } as const;
+const currency = { type: 'string', pattern: '^[A-Z]{3}$' } as const;
+const timezone = { type: 'string', minLength: 1, maxLength: 50 } as const;
+const secretToken = { type: 'string', minLength: 20, maxLength: 100 } as const;
 
+// ---- auth-service: payload schemas shared by several event types ----------------------------
+
+/** A single-use token sent by email; carries a secret, so it travels on a topic only notification-service reads. */
+const tokenMailSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['userId', 'email', 'token', 'expiresAt', 'firstName'],
+  properties: { userId: uuid, email, token: secretToken, expiresAt: dateTime, firstName: nullableName },
+} as const;
+
+/** A change of an account's status; `role` on user.role_changed, `lockedUntil` on user.locked / user.unlocked. */
 const userStatusSchema = {
   type: 'object',
   additionalProperties: false,
@@ -153,11 +64,12 @@ const userStatusSchema = {
   properties: {
     userId: uuid,
     at: dateTime,
+    /** Who did it; null for the system (lockout, the create-admin command, a password reset). */
     byUserId: nullableUuid,
     role: { enum: ['user', 'premium', 'admin'] },
     lockedUntil: { type: ['string', 'null'], format: 'date-time' },
   },
-};
+} as const;
 
 const friendshipSchema = {
   type: 'object',
@@ -168,12 +80,14 @@ const friendshipSchema = {
     fromUserId: uuid,
     toUserId: uuid,
     status: { enum: ['pending', 'accepted', 'declined', 'blocked', 'removed'] },
+    /** Who did it. */
     byUserId: uuid,
     message: { type: ['string', 'null'], maxLength: 500 },
     at: dateTime,
   },
-};
+} as const;
 
+/** Carries a push token: on `auth.device.v1`, read only by notification-service. */
 const deviceSchema = {
   type: 'object',
   additionalProperties: false,
@@ -187,102 +101,173 @@ const deviceSchema = {
     isActive: { type: 'boolean' },
     at: dateTime,
   },
+} as const;
+
+// ---- the declarations ---------------------------------------------------------------------
+
+/** Every event, once. Add new ones here; everything else follows. */
+export const EventDeclarations = [
+  // auth-service: auth.user.v1
+  defineEvent({
+    type: 'user.registered',
+    topic: Topics.authUser,
+    description: 'An account was created (not verified yet). Never carries a secret; the verification token goes separately as email_verification.requested.',
+    schema: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['userId', 'username', 'email', 'firstName', 'lastName', 'preferredCurrency', 'timezone', 'dateJoined'],
+      properties: {
+        userId: uuid,
+        username,
+        email,
+        firstName: nullableName,
+        lastName: nullableName,
+        preferredCurrency: currency,
+        timezone,
+        dateJoined: dateTime,
+      },
+    },
+  }),
+  defineEvent({
+    type: 'user.email_verified',
+    topic: Topics.authUser,
+    description: 'The user proved they own the email address.',
+    schema: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['userId', 'email', 'verifiedAt'],
+      properties: { userId: uuid, email: { type: 'string', format: 'email' }, verifiedAt: dateTime },
+    },
+  }),
+  defineEvent({
+    type: 'user.profile_updated',
+    topic: Topics.authUser,
+    description: 'One of the public fields of the account (username, names, preferred currency, timezone, profile visibility) changed.',
+    schema: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['userId', 'username', 'firstName', 'lastName', 'preferredCurrency', 'timezone', 'profileVisibility', 'updatedAt'],
+      properties: {
+        userId: uuid,
+        username,
+        firstName: nullableName,
+        lastName: nullableName,
+        preferredCurrency: currency,
+        timezone,
+        profileVisibility: { enum: ['public', 'friends', 'private'] },
+        updatedAt: dateTime,
+      },
+    },
+  }),
+  defineEvent({ type: 'user.deactivated', topic: Topics.authUser, description: 'An admin deactivated the account; its tokens stop working everywhere.', schema: userStatusSchema }),
+  defineEvent({ type: 'user.reactivated', topic: Topics.authUser, description: 'An admin reactivated the account.', schema: userStatusSchema }),
+  defineEvent({ type: 'user.locked', topic: Topics.authUser, description: 'Too many failed logins in a row locked the account until `lockedUntil`.', schema: userStatusSchema }),
+  defineEvent({ type: 'user.unlocked', topic: Topics.authUser, description: 'An admin lifted a lockout.', schema: userStatusSchema }),
+  defineEvent({ type: 'user.password_changed', topic: Topics.authUser, description: 'The password was changed (by the user) or reset (byUserId null); every session was ended.', schema: userStatusSchema }),
+  defineEvent({ type: 'user.role_changed', topic: Topics.authUser, description: 'The platform role changed to `role`.', schema: userStatusSchema }),
+
+  // auth-service: auth.email-verification.v1 (secret)
+  defineEvent({
+    type: 'email_verification.requested',
+    topic: Topics.authEmailVerification,
+    description: 'A verification email is to be sent, with its single-use token (a secret: this topic is read only by notification-service).',
+    schema: tokenMailSchema,
+  }),
+
+  // auth-service: auth.signing-key.v1 (compacted)
+  defineEvent({
+    type: 'signing_key.published',
+    topic: Topics.authSigningKey,
+    description: 'A signing key was minted or retired. Only the public JWK; retired keys keep verifying the tokens they signed until those expire.',
+    schema: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['kid', 'alg', 'publicJwk', 'status', 'createdAt'],
+      properties: {
+        kid: { type: 'string', minLength: 1, maxLength: 100 },
+        alg: { const: 'ES256' },
+        /** Public JWK (kty, crv, x, y); never the private part. */
+        publicJwk: {
+          type: 'object',
+          required: ['kty', 'crv', 'x', 'y'],
+          additionalProperties: false,
+          properties: { kty: { const: 'EC' }, crv: { const: 'P-256' }, x: { type: 'string' }, y: { type: 'string' } },
+        },
+        status: { enum: ['active', 'retired'] },
+        createdAt: dateTime,
+      },
+    },
+  }),
+
+  // auth-service: auth.password-reset.v1 (secret)
+  defineEvent({
+    type: 'password_reset.requested',
+    topic: Topics.authPasswordReset,
+    description: 'A password reset email is to be sent, with its single-use token (a secret: this topic is read only by notification-service).',
+    schema: tokenMailSchema,
+  }),
+
+  // auth-service: auth.friendship.v1
+  defineEvent({ type: 'friendship.requested', topic: Topics.authFriendship, description: 'A user asked another to be friends (or reopened a declined request).', schema: friendshipSchema }),
+  defineEvent({ type: 'friendship.accepted', topic: Topics.authFriendship, description: 'The recipient accepted the request.', schema: friendshipSchema }),
+  defineEvent({ type: 'friendship.declined', topic: Topics.authFriendship, description: 'The recipient declined the request.', schema: friendshipSchema }),
+  defineEvent({ type: 'friendship.blocked', topic: Topics.authFriendship, description: 'One party blocked the other.', schema: friendshipSchema }),
+  defineEvent({ type: 'friendship.removed', topic: Topics.authFriendship, description: 'The request was cancelled, the friendship ended or the block lifted; the row is gone.', schema: friendshipSchema }),
+
+  // auth-service: auth.device.v1 (secret: push tokens)
+  defineEvent({ type: 'device.registered', topic: Topics.authDevice, description: 'A push device was registered, reactivated or changed.', schema: deviceSchema }),
+  defineEvent({ type: 'device.removed', topic: Topics.authDevice, description: 'A push device was removed, or its install now belongs to another user.', schema: deviceSchema }),
+] as const;
+
+type Declared = (typeof EventDeclarations)[number];
+
+/** Every event type with its payload type: the one typed map (like immich's EventMap), derived from the schemas. */
+export type EventMap = { [D in Declared as D['type']]: FromSchema<D['schema']> };
+
+export type EventType = keyof EventMap;
+export type EventData<T extends EventType> = EventMap[T];
+
+/** Each event type's declaration. */
+export const EventRegistry = Object.fromEntries(EventDeclarations.map((d) => [d.type, d])) as {
+  readonly [D in Declared as D['type']]: D;
 };
 
-/** JSON Schemas (draft-07) of each payload; plain data so this library has no runtime dependencies. */
-export const EventSchemas: { [T in EventType]: Record<string, unknown> } = {
-  'user.registered': {
-    type: 'object',
-    additionalProperties: false,
-    required: ['userId', 'username', 'email', 'firstName', 'lastName', 'preferredCurrency', 'timezone', 'dateJoined'],
-    properties: {
-      userId: uuid,
-      username: { type: 'string', minLength: 1, maxLength: 150 },
-      email: { type: 'string', format: 'email', maxLength: 254 },
-      firstName: nullableName,
-      lastName: nullableName,
-      preferredCurrency: { type: 'string', pattern: '^[A-Z]{3}$' },
-      timezone: { type: 'string', minLength: 1, maxLength: 50 },
-      dateJoined: dateTime,
-    },
-  },
-  'user.email_verified': {
-    type: 'object',
-    additionalProperties: false,
-    required: ['userId', 'email', 'verifiedAt'],
-    properties: { userId: uuid, email: { type: 'string', format: 'email' }, verifiedAt: dateTime },
-  },
-  'email_verification.requested': {
-    type: 'object',
-    additionalProperties: false,
-    required: ['userId', 'email', 'token', 'expiresAt', 'firstName'],
-    properties: {
-      userId: uuid,
-      email: { type: 'string', format: 'email', maxLength: 254 },
-      token: { type: 'string', minLength: 20, maxLength: 100 },
-      expiresAt: dateTime,
-      firstName: nullableName,
-    },
-  },
-  'signing_key.published': {
-    type: 'object',
-    additionalProperties: false,
-    required: ['kid', 'alg', 'publicJwk', 'status', 'createdAt'],
-    properties: {
-      kid: { type: 'string', minLength: 1, maxLength: 100 },
-      alg: { const: 'ES256' },
-      publicJwk: {
-        type: 'object',
-        required: ['kty', 'crv', 'x', 'y'],
-        additionalProperties: false,
-        properties: { kty: { const: 'EC' }, crv: { const: 'P-256' }, x: { type: 'string' }, y: { type: 'string' } },
-      },
-      status: { enum: ['active', 'retired'] },
-      createdAt: dateTime,
-    },
-  },
-  'user.profile_updated': {
-    type: 'object',
-    additionalProperties: false,
-    required: ['userId', 'username', 'firstName', 'lastName', 'preferredCurrency', 'timezone', 'profileVisibility', 'updatedAt'],
-    properties: {
-      userId: uuid,
-      username: { type: 'string', minLength: 1, maxLength: 150 },
-      firstName: nullableName,
-      lastName: nullableName,
-      preferredCurrency: { type: 'string', pattern: '^[A-Z]{3}$' },
-      timezone: { type: 'string', minLength: 1, maxLength: 50 },
-      profileVisibility: { enum: ['public', 'friends', 'private'] },
-      updatedAt: dateTime,
-    },
-  },
-  'user.deactivated': userStatusSchema,
-  'user.reactivated': userStatusSchema,
-  'user.locked': userStatusSchema,
-  'user.unlocked': userStatusSchema,
-  'user.password_changed': userStatusSchema,
-  'user.role_changed': userStatusSchema,
-  'password_reset.requested': {
-    type: 'object',
-    additionalProperties: false,
-    required: ['userId', 'email', 'token', 'expiresAt', 'firstName'],
-    properties: {
-      userId: uuid,
-      email: { type: 'string', format: 'email', maxLength: 254 },
-      token: { type: 'string', minLength: 20, maxLength: 100 },
-      expiresAt: dateTime,
-      firstName: nullableName,
-    },
-  },
-  'friendship.requested': friendshipSchema,
-  'friendship.accepted': friendshipSchema,
-  'friendship.declined': friendshipSchema,
-  'friendship.blocked': friendshipSchema,
-  'friendship.removed': friendshipSchema,
-  'device.registered': deviceSchema,
-  'device.removed': deviceSchema,
+/** Which topic each event type is published on. */
+export const EventTopics = Object.fromEntries(EventDeclarations.map((d) => [d.type, d.topic])) as { readonly [T in EventType]: TopicName };
+
+/** JSON Schemas (draft-07) of each payload; plain data, so this library has no runtime dependencies. */
+export const EventSchemas = Object.fromEntries(EventDeclarations.map((d): [string, Readonly<Record<string, unknown>>] => [d.type, d.schema])) as {
+  readonly [T in EventType]: Readonly<Record<string, unknown>>;
 };
+
+/** The event types published on `topic`, in declaration order. */
+export function eventTypesOn(topic: TopicName): EventType[] {
+  return EventDeclarations.filter((d) => d.topic === topic).map((d) => d.type);
+}
 
 export function isEventType(type: string): type is EventType {
   return Object.prototype.hasOwnProperty.call(EventTopics, type);
 }
+
+// ---- the payload types by name --------------------------------------------------------------
+
+export type UserRegisteredData = EventData<'user.registered'>;
+export type UserEmailVerifiedData = EventData<'user.email_verified'>;
+/**
+ * Carries a secret (the verification token), so it travels on its own topic that only
+ * notification-service reads, never on `auth.user.v1` which every service and the audit log read.
+ */
+export type EmailVerificationRequestedData = EventData<'email_verification.requested'>;
+/** A public signing key: every service keeps these to verify access tokens itself. */
+export type SigningKeyPublishedData = EventData<'signing_key.published'>;
+export type UserProfileUpdatedData = EventData<'user.profile_updated'>;
+/** user.deactivated / reactivated / locked / unlocked / password_changed / role_changed. */
+export type UserStatusChangedData = EventData<'user.deactivated'>;
+/** Carries a secret: on `auth.password-reset.v1`, read only by notification-service. */
+export type PasswordResetRequestedData = EventData<'password_reset.requested'>;
+export type FriendshipEventData = EventData<'friendship.requested'>;
+/** Carries a push token: on `auth.device.v1`, read only by notification-service. */
+export type DeviceEventData = EventData<'device.registered'>;
+
+/** The envelope of one event type, with its payload typed. */
+export type EventOf<T extends EventType> = EventEnvelope<T, EventData<T>>;

@@ -3,3 +3,4 @@ export * from './topics';
 export * from './queues';
 export * from './events';
 export * from './services';
+export * from './asyncapi';

@@ -1,3 +1,5 @@
+import type { ServiceName } from './services';
+
 /**
  * Topic per aggregate: `<service>.<aggregate>.v<N>`, keyed by aggregate id.
  * Names never change once shipped; a breaking change is a new topic.
@@ -20,15 +22,78 @@ export function dlqTopic(topic: string): string {
   return `${topic}.dlq`;
 }
 
-/** Topic settings the infrastructure creates them with. */
-export const TopicConfig: Record<TopicName, { partitions: number; compacted?: boolean }> = {
-  'auth.user.v1': { partitions: 3 },
-  'auth.email-verification.v1': { partitions: 3 },
-  // Latest key per kid must survive forever so a new service can always verify tokens.
-  'auth.signing-key.v1': { partitions: 1, compacted: true },
-  // Carries reset tokens: read only by notification-service.
-  'auth.password-reset.v1': { partitions: 3 },
-  'auth.friendship.v1': { partitions: 3 },
-  // Carries push tokens: read only by notification-service.
-  'auth.device.v1': { partitions: 3 },
+/** How long a dead letter is kept on `<topic>.dlq` (the infrastructure creates DLQs with it). */
+export const DLQ_RETENTION_MS = 30 * 24 * 3600 * 1000;
+
+/** Everything known about a topic: how the infrastructure creates it, and what the AsyncAPI document says of it. */
+export interface TopicDeclaration {
+  /** The only service that publishes on it (through its outbox). */
+  owner: ServiceName;
+  /** What travels on it, for people. */
+  description: string;
+  /** What the Kafka key (the envelope's `subject`) is: the aggregate id. */
+  key: string;
+  partitions: number;
+  /** Log-compacted: the latest message per key is kept forever. */
+  compacted?: boolean;
+  /**
+   * Messages carry a live secret (a token): only the services in `readers` may consume the topic,
+   * and its events are never copied elsewhere (e.g. into the audit log). See ADR 3.
+   */
+  carriesSecrets: boolean;
+  /** Who may consume it: `any` service, or only the ones listed. */
+  readers: 'any' | readonly ServiceName[];
+}
+
+/** Topic settings and metadata: the infrastructure creates topics from it, the AsyncAPI document describes them from it. */
+export const TopicConfig: Record<TopicName, TopicDeclaration> = {
+  'auth.user.v1': {
+    owner: 'auth-service',
+    description: 'A user account: registration, verification, profile, status, role and password changes. Every service keeps its users projection from it; the audit log records it.',
+    key: 'user id',
+    partitions: 3,
+    carriesSecrets: false,
+    readers: 'any',
+  },
+  'auth.email-verification.v1': {
+    owner: 'auth-service',
+    description: 'Email verification requests, with the single-use token notification-service mails.',
+    key: 'user id',
+    partitions: 3,
+    carriesSecrets: true,
+    readers: ['notification-service'],
+  },
+  'auth.signing-key.v1': {
+    owner: 'auth-service',
+    description: 'Public keys that sign access tokens (never the private part). Every service keeps them to verify tokens itself. Compacted: the latest message per kid survives forever, so a new service can always verify tokens.',
+    key: 'kid',
+    partitions: 1,
+    compacted: true,
+    carriesSecrets: false,
+    readers: 'any',
+  },
+  'auth.password-reset.v1': {
+    owner: 'auth-service',
+    description: 'Password reset requests, with the reset token notification-service mails.',
+    key: 'user id',
+    partitions: 3,
+    carriesSecrets: true,
+    readers: ['notification-service'],
+  },
+  'auth.friendship.v1': {
+    owner: 'auth-service',
+    description: 'Friend requests and friendships between two users.',
+    key: 'friendship id',
+    partitions: 3,
+    carriesSecrets: false,
+    readers: 'any',
+  },
+  'auth.device.v1': {
+    owner: 'auth-service',
+    description: "A user's push-notification devices, with their push tokens.",
+    key: 'device id',
+    partitions: 3,
+    carriesSecrets: true,
+    readers: ['notification-service'],
+  },
 };
