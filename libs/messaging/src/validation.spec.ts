@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { EventEnvelope, EventSchemas, EventTopics, EventType } from '@tally/contracts';
-import { EventValidationError, assertValidEvent } from './validation';
+import { EventEnvelope, EventSchemas, EventTopics, EventType, envelopeSchema } from '@tally/contracts';
+import { EventValidationError, assertReadableEvent, assertValidEvent, tolerantSchema } from './validation';
 
 const USER = '5f0c3c1e-8a5b-4c1e-9a7e-2f1d3b4c5d6e';
 const NOW = '2026-11-02T11:30:00.000Z';
@@ -48,14 +48,14 @@ function envelope<T extends EventType>(type: T, overrides: Record<string, unknow
   } as EventEnvelope;
 }
 
-function errorOf(value: unknown): EventValidationError {
+function errorOf(value: unknown, assert: (value: unknown) => void = assertValidEvent): EventValidationError {
   try {
-    assertValidEvent(value);
+    assert(value);
   } catch (err) {
     expect(err).toBeInstanceOf(EventValidationError);
     return err as EventValidationError;
   }
-  throw new Error('expected assertValidEvent to throw');
+  throw new Error(`expected ${assert.name} to throw`);
 }
 
 describe('assertValidEvent', () => {
@@ -160,3 +160,87 @@ describe('assertValidEvent', () => {
     expect(errorOf(e).message).toBe('invalid email_verification.requested payload: /token must NOT have fewer than 20 characters');
   });
 });
+
+describe('assertReadableEvent (consumers: tolerant of unknown fields)', () => {
+  const readable = (value: unknown) => errorOf(value, assertReadableEvent);
+
+  it.each(Object.keys(goodData) as EventType[])('accepts a well-formed %s event', (type) => {
+    expect(() => assertReadableEvent(envelope(type))).not.toThrow();
+  });
+
+  it('accepts a payload with a field it does not know, which the strict publisher check refuses', () => {
+    const e = envelope('user.registered');
+    (e.data as Record<string, unknown>).nickname = 'ada';
+    expect(() => assertValidEvent(e)).toThrow(EventValidationError);
+    expect(() => assertReadableEvent(e)).not.toThrow();
+  });
+
+  it('accepts unknown fields at every level: nested payload objects, the envelope and the actor', () => {
+    const e = envelope('signing_key.published', { partitionHint: 2, actor: { userId: USER, sessionId: 's-1' } });
+    (e.data as { publicJwk: Record<string, string> }).publicJwk.use = 'sig';
+    expect(errorOf(e).message).toMatch(/must NOT have additional properties/);
+    expect(() => assertReadableEvent(e)).not.toThrow();
+  });
+
+  it('still requires every required field, in the payload and in the envelope', () => {
+    const e = envelope('user.registered');
+    delete (e.data as Record<string, unknown>).email;
+    expect(errorOf(e).message).toBe("invalid user.registered payload: / must have required property 'email'");
+    expect(readable(e).message).toBe("invalid user.registered payload: / must have required property 'email'");
+    const noSubject = envelope('user.registered') as unknown as Record<string, unknown>;
+    delete noSubject.subject;
+    expect(readable(noSubject).message).toContain("must have required property 'subject'");
+  });
+
+  it('still enforces types, formats, patterns, enums and lengths', () => {
+    const e = envelope('user.registered', { time: 'now' });
+    Object.assign(e.data as Record<string, unknown>, { userId: '1234', preferredCurrency: 'euro', firstName: 42 });
+    const msg = readable(e).message;
+    expect(msg).toContain('/time must match format "date-time"');
+    const data = envelope('user.registered');
+    Object.assign(data.data as Record<string, unknown>, { userId: '1234', preferredCurrency: 'euro', firstName: 42, extra: true });
+    const dataMsg = readable(data).message;
+    expect(dataMsg).toContain('/userId must match format "uuid"');
+    expect(dataMsg).toContain('/preferredCurrency must match pattern "^[A-Z]{3}$"');
+    expect(dataMsg).toContain('/firstName must be string,null');
+    expect(dataMsg).not.toContain('additional properties');
+    const key = envelope('signing_key.published');
+    (key.data as Record<string, unknown>).status = 'revoked';
+    expect(readable(key).message).toContain('/status must be equal to one of the allowed values');
+    const token = envelope('email_verification.requested');
+    (token.data as Record<string, unknown>).token = 'short';
+    expect(readable(token).message).toBe('invalid email_verification.requested payload: /token must NOT have fewer than 20 characters');
+  });
+
+  it('refuses an unknown event type, a wrong specversion and data that is not an object', () => {
+    expect(readable(envelope('user.registered', { type: 'user.deleted' })).message).toBe('unknown event type user.deleted');
+    expect(readable(envelope('user.registered', { specversion: '2.0' })).message).toContain('/specversion must be equal to constant');
+    expect(readable(envelope('user.registered', { data: 'hello' })).message).toContain('/data must be object');
+  });
+
+  it.each([null, undefined, 42, 'text', []])('refuses a non-object message %j', (value) => {
+    expect(readable(value).message).toMatch(/^invalid envelope: /);
+  });
+});
+
+describe('tolerantSchema', () => {
+  it('drops additionalProperties: false at every level and keeps everything else', () => {
+    const schema = EventSchemas['signing_key.published'] as { properties: { publicJwk: Record<string, unknown> } };
+    const open = tolerantSchema(schema);
+    expect(open).not.toHaveProperty('additionalProperties');
+    expect(open.properties.publicJwk).not.toHaveProperty('additionalProperties');
+    expect(open.properties.publicJwk.required).toEqual(['kty', 'crv', 'x', 'y']);
+    expect(tolerantSchema(envelopeSchema).properties.actor).not.toHaveProperty('additionalProperties');
+  });
+
+  it('leaves the contracts untouched', () => {
+    const before = JSON.stringify(EventSchemas);
+    tolerantSchema(EventSchemas);
+    expect(JSON.stringify(EventSchemas)).toBe(before);
+    expect(schemaOf('user.registered').additionalProperties).toBe(false);
+  });
+});
+
+function schemaOf(type: EventType): Record<string, unknown> {
+  return EventSchemas[type] as Record<string, unknown>;
+}
