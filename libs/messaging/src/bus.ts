@@ -30,13 +30,34 @@ export interface MessageProducer {
   isConnected(): boolean;
 }
 
+/** The messages fetched from one partition, in offset order. */
+export interface IncomingBatch {
+  /** Logical topic name (prefix removed). */
+  topic: string;
+  partition: number;
+  messages: IncomingMessage[];
+  /** Marks everything up to and including `offset` as done: it is committed and never delivered again to this group. */
+  resolveOffset(offset: string): void;
+  /** Tells the group coordinator the consumer is alive during long handling (retries). */
+  heartbeat(): Promise<void>;
+  /** False once the consumer is stopping or the partition was reassigned: stop handling and return. */
+  isActive(): boolean;
+}
+
+export type ConsumerState = 'stopped' | 'starting' | 'running' | 'crashed';
+
 export interface MessageConsumer {
   /**
-   * Runs `handle` for each message, one at a time per partition. The offset is committed only
-   * after `handle` resolves; if it throws, the message is delivered again after a backoff.
+   * Runs `handle` for each batch fetched from a partition; partitions are handled concurrently, one
+   * batch at a time per partition. Offsets are committed as the handler resolves them, and all of the
+   * batch once `handle` resolves; if it throws, the unresolved messages are delivered again after a backoff.
    */
-  run(topics: string[], handle: (msg: IncomingMessage) => Promise<void>): Promise<void>;
+  run(topics: string[], handle: (batch: IncomingBatch) => Promise<void>): Promise<void>;
   stop(): Promise<void>;
+  /** `crashed` when the client gave up for good (the owner restarts it). */
+  state(): ConsumerState;
+  /** Called once when the client crashes and will not restart by itself. */
+  onCrash(fn: (err: Error) => void): void;
 }
 
 export interface MessageBus {

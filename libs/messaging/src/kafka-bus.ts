@@ -1,6 +1,6 @@
 import { Admin, Consumer, Kafka, KafkaConfig, logLevel, LogEntry, Partitioners, Producer, IHeaders } from 'kafkajs';
 import type { Logger } from 'pino';
-import { IncomingMessage, MessageBus, MessageConsumer, MessageProducer, OutgoingMessage } from './bus';
+import { ConsumerState, IncomingBatch, MessageBus, MessageConsumer, MessageProducer, OutgoingMessage } from './bus';
 
 export interface KafkaBusOptions {
   clientId: string;
@@ -9,7 +9,7 @@ export interface KafkaBusOptions {
   topicPrefix?: string;
   logger: Logger;
   /** Overrides for tests: faster session timeouts and the like. */
-  consumer?: { sessionTimeout?: number; heartbeatInterval?: number; rebalanceTimeout?: number };
+  consumer?: { sessionTimeout?: number; heartbeatInterval?: number; rebalanceTimeout?: number; partitionsConsumedConcurrently?: number };
 }
 
 function headersToRecord(headers: IHeaders | undefined): Record<string, string> {
@@ -74,6 +74,7 @@ export class KafkaBus implements MessageBus {
       }),
       this,
       this.opts.logger.child({ component: 'consumer', groupId }),
+      this.opts.consumer?.partitionsConsumedConcurrently ?? 3,
     );
     this.opened.push({ close: () => c.stop() });
     return c;
@@ -215,36 +216,63 @@ class KafkaProducerAdapter implements MessageProducer {
 }
 
 class KafkaConsumerAdapter implements MessageConsumer {
-  private running = false;
+  private current: ConsumerState = 'stopped';
+  private crashListeners: ((err: Error) => void)[] = [];
 
-  constructor(private readonly consumer: Consumer, private readonly bus: KafkaBus, private readonly log: Logger) {
-    consumer.on(consumer.events.CRASH, (e) => this.log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed'));
-  }
-
-  async run(topics: string[], handle: (msg: IncomingMessage) => Promise<void>): Promise<void> {
-    await this.consumer.connect();
-    this.running = true;
-    await this.consumer.subscribe({ topics: topics.map((t) => this.bus.physical(t)), fromBeginning: true });
-    await this.consumer.run({
-      autoCommit: true,
-      partitionsConsumedConcurrently: 3,
-      eachMessage: async ({ topic, partition, message, heartbeat }) => {
-        await handle({
-          heartbeat,
-          topic: this.bus.logical(topic),
-          partition,
-          offset: message.offset,
-          key: message.key ? message.key.toString('utf8') : null,
-          value: message.value,
-          headers: headersToRecord(message.headers),
-        });
-      },
+  constructor(private readonly consumer: Consumer, private readonly bus: KafkaBus, private readonly log: Logger, private readonly concurrency: number) {
+    consumer.on(consumer.events.CRASH, (e) => {
+      const { error, restart } = e.payload;
+      this.log.error({ err: error, restart }, 'consumer crashed');
+      // kafkajs restarts by itself after a retriable crash; after any other it is done for good.
+      if (!restart && this.current !== 'stopped') {
+        this.current = 'crashed';
+        for (const fn of this.crashListeners) fn(error);
+      }
     });
   }
 
+  state(): ConsumerState {
+    return this.current;
+  }
+
+  onCrash(fn: (err: Error) => void): void {
+    this.crashListeners.push(fn);
+  }
+
+  async run(topics: string[], handle: (batch: IncomingBatch) => Promise<void>): Promise<void> {
+    this.current = 'starting';
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: topics.map((t) => this.bus.physical(t)), fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: true,
+      eachBatchAutoResolve: true,
+      partitionsConsumedConcurrently: this.concurrency,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        const topic = this.bus.logical(batch.topic);
+        await handle({
+          topic,
+          partition: batch.partition,
+          messages: batch.messages.map((message) => ({
+            heartbeat,
+            topic,
+            partition: batch.partition,
+            offset: message.offset,
+            key: message.key ? message.key.toString('utf8') : null,
+            value: message.value,
+            headers: headersToRecord(message.headers),
+          })),
+          resolveOffset,
+          heartbeat,
+          isActive: () => isRunning() && !isStale(),
+        });
+      },
+    });
+    this.current = 'running';
+  }
+
   async stop(): Promise<void> {
-    if (!this.running) return;
-    this.running = false;
+    if (this.current === 'stopped') return;
+    this.current = 'stopped';
     await this.consumer.disconnect().catch(() => undefined);
   }
 }

@@ -1,6 +1,8 @@
 /**
  * The messaging tables every service has in its own database. A service's first migration
  * runs this SQL, so outbox and inbox live beside the data they are transactional with.
+ * Frozen: shipped migrations run it (libs/identity/src/schema.spec.ts pins its digest); a change is a
+ * new `MESSAGING_SCHEMA_SQL_V2` run by new migrations.
  */
 export const MESSAGING_SCHEMA_SQL = [
   `CREATE TABLE IF NOT EXISTS outbox (
