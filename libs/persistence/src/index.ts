@@ -1,2 +1,3 @@
 export * from './orm';
+export * from './transaction';
 export { MikroORM, EntityManager } from '@mikro-orm/postgresql';
