@@ -1,12 +1,14 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
+import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { JWK, KeyLike, SignJWT, exportJWK, generateKeyPair, importJWK } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { OutboxWriter } from '@tally/messaging';
+import { freshEm, inTransaction } from '@tally/persistence';
 import { ACCESS_TOKEN_ALG, ACCESS_TOKEN_HEADER_TYP } from '@tally/security';
 import { CONFIG } from '@tally/service-kit';
 import { AuthServiceConfig } from '../config/auth.config';
 import { SigningKey } from './signing-key.entity';
+import { SigningKeyEvents } from './signing-key.events';
 import { SigningKeyRepository } from './signing-key.repository';
 import { AuthSecrets } from './secrets';
 
@@ -28,6 +30,7 @@ export class SigningKeyService implements OnModuleInit {
   private active?: { kid: string; key: KeyLike | Uint8Array; createdAt: Date; loadedAt: number };
 
   constructor(
+    private readonly orm: MikroORM,
     private readonly keys: SigningKeyRepository,
     private readonly outbox: OutboxWriter,
     private readonly secrets: AuthSecrets,
@@ -42,7 +45,8 @@ export class SigningKeyService implements OnModuleInit {
 
   /** Makes sure a fresh active key exists (minting and publishing one if not); returns it. */
   async ensureActiveKey(opts: { forceRotate?: boolean; republish?: boolean } = {}): Promise<SigningKey> {
-    const key = await this.keys.transaction(async (em) => {
+    const key = await inTransaction(this.orm, async (em) => {
+      await this.keys.lockMinting(em);
       const current = await this.keys.findActive(em);
       const maxAgeMs = this.config.SIGNING_KEY_ROTATION_DAYS * 24 * 3600 * 1000;
       if (current && !opts.forceRotate && Date.now() - current.createdAt.getTime() < maxAgeMs) {
@@ -52,12 +56,11 @@ export class SigningKeyService implements OnModuleInit {
       if (current) {
         current.status = 'retired';
         current.retiredAt = new Date();
-        await em.flush();
+        await this.keys.flush(em);
         await this.publish(em, current);
       }
       const fresh = await this.mint();
-      em.persist(fresh);
-      await em.flush();
+      await this.keys.insert(em, fresh);
       await this.publish(em, fresh);
       return fresh;
     });
@@ -70,7 +73,7 @@ export class SigningKeyService implements OnModuleInit {
       await this.ensureActiveKey();
     } else if (Date.now() - this.active.loadedAt > ACTIVE_KEY_RECHECK_MS) {
       // Another replica may have rotated: sign with what the database says is active.
-      const current = await this.keys.findActive();
+      const current = await this.keys.findActive(freshEm(this.orm));
       if (current && current.kid !== this.active.kid) {
         this.active = { kid: current.kid, key: await importJWK(this.secrets.openJson(current.privateJwk), ACCESS_TOKEN_ALG), createdAt: current.createdAt, loadedAt: Date.now() };
       } else this.active.loadedAt = Date.now();
@@ -92,7 +95,7 @@ export class SigningKeyService implements OnModuleInit {
   /** The JWKS document: public parts only. */
   async jwks(): Promise<{ keys: JWK[] }> {
     const graceMs = (this.config.ACCESS_TOKEN_TTL_SECONDS + 300) * 1000;
-    const keys = await this.keys.findVerifiable(graceMs);
+    const keys = await this.keys.findVerifiable(freshEm(this.orm), graceMs);
     return { keys: keys.map((k) => ({ ...k.publicJwk, kid: k.kid, alg: k.alg, use: 'sig' })) };
   }
 
@@ -109,16 +112,6 @@ export class SigningKeyService implements OnModuleInit {
   }
 
   private async publish(em: EntityManager, key: SigningKey): Promise<void> {
-    await this.outbox.append(em, {
-      type: 'signing_key.published',
-      subject: key.kid,
-      data: {
-        kid: key.kid,
-        alg: 'ES256',
-        publicJwk: { kty: key.publicJwk.kty!, crv: key.publicJwk.crv!, x: key.publicJwk.x!, y: key.publicJwk.y! },
-        status: key.status,
-        createdAt: key.createdAt.toISOString(),
-      },
-    });
+    await this.outbox.append(em, SigningKeyEvents.published(key));
   }
 }
