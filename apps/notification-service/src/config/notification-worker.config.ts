@@ -1,14 +1,16 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
 import { DatabaseConfig } from '@tally/config';
+import { ServicePorts } from '@tally/contracts';
+import type { WorkerConfig } from '@tally/service-kit';
 
 /** `true`/`1`/`yes` → true; anything else → false. (Implicit conversion would turn "false" into true.) */
 const toBoolean = ({ obj, key }: { obj: Record<string, unknown>; key: string }): boolean =>
   ['true', '1', 'yes'].includes(String(obj[key]).trim().toLowerCase());
 
 /** The `notification-worker` process: BullMQ email delivery over SMTP, plus health and metrics on PORT. */
-export class NotificationWorkerConfig extends DatabaseConfig {
-  override PORT: number = 3016;
+export class NotificationWorkerConfig extends DatabaseConfig implements WorkerConfig {
+  override PORT: number = ServicePorts['notification-worker'];
 
   @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// URL' })
   REDIS_URL!: string;
@@ -46,7 +48,7 @@ export class NotificationWorkerConfig extends DatabaseConfig {
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
   APP_PUBLIC_URL!: string;
 
-  /** Jobs processed at once by this process. */
+  /** Jobs processed at once (per queue) by this process. */
   @IsInt() @Min(1) @Max(100)
   WORKER_CONCURRENCY: number = 5;
 }

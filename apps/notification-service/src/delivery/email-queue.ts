@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import { JobName, Queues, SendEmailJob } from '@tally/contracts';
+import { JobName, JobQueues, SendEmailJob } from '@tally/contracts';
 
 export interface EmailQueueOptions {
   redisUrl: string;
@@ -37,7 +37,8 @@ export class EmailQueue {
       retryStrategy: (times) => Math.min(times * 500, 5000),
     });
     this.connection.on('error', (err) => opts.logger.debug({ err: err.message }, 'email queue redis error'));
-    this.queue = new Queue<SendEmailJob, unknown, string>(Queues.emailDelivery, { connection: this.connection, prefix: opts.prefix });
+    // the queue of send-email jobs (contracts' JobQueues), which the notification-worker consumes
+    this.queue = new Queue<SendEmailJob, unknown, string>(JobQueues[JobName.SendEmail], { connection: this.connection, prefix: opts.prefix });
     this.queue.on('error', (err) => opts.logger.warn({ err: err.message }, 'email queue error'));
   }
 

@@ -1,10 +1,12 @@
 import pino from 'pino';
 import { UnrecoverableError } from 'bullmq';
-import { JobName } from '@tally/contracts';
+import { Counter, Registry } from 'prom-client';
+import { JobName, Queues } from '@tally/contracts';
 import { currentContext } from '@tally/observability';
+import { JobDispatcher, JobLike } from '@tally/service-kit';
 import { Notification } from '../notifications/notification.entity';
 import type { DeliveryStore, DeliveryUnit } from './delivery.repository';
-import { EmailDeliveryProcessor, EmailJobLike } from './email-delivery.processor';
+import { EmailJobResult, SendEmailJobProcessor } from './send-email.job';
 import type { Mailer, OutgoingEmail, SentEmail } from './mailer';
 
 const NOTIFICATION_ID = '6f1c1a8e-4a57-4a0e-9d7b-2a3e3c4d5e6f';
@@ -86,28 +88,39 @@ class FakeMailer implements Mailer {
   close(): void {}
 }
 
+/** The job class as the worker runs it: through the dispatcher, which validates data and sets the context. */
 function setup() {
   const store = new FakeStore();
   const mailer = new FakeMailer();
-  const outcomes: string[] = [];
-  const processor = new EmailDeliveryProcessor({
-    store, mailer, appPublicUrl: 'http://localhost:8080', logger: pino({ level: 'silent' }), clock: () => now,
-    onOutcome: (o) => outcomes.push(o),
-  });
-  return { store, mailer, processor, outcomes };
+  const registry = new Registry();
+  const job = new SendEmailJobProcessor({ store, mailer, appPublicUrl: 'http://localhost:8080', logger: pino({ level: 'silent' }), registry, clock: () => now });
+  const dispatcher = new JobDispatcher([job], pino({ level: 'silent' }));
+  const run = (j: JobLike) => dispatcher.run(Queues.emailDelivery, j) as Promise<EmailJobResult>;
+  const failed = (j: JobLike, err: Error) => dispatcher.failed(Queues.emailDelivery, j, err);
+  const counts = async (metric: string) => {
+    const values = (await (registry.getSingleMetric(metric) as Counter).get()).values;
+    return Object.fromEntries(values.map((v) => [v.labels.outcome ?? 'all', v.value]));
+  };
+  return { store, mailer, job, run, failed, counts };
 }
 
-const job = (over: Partial<EmailJobLike> = {}): EmailJobLike => ({
+const job = (over: Partial<JobLike> = {}): JobLike => ({
   id: NOTIFICATION_ID, name: JobName.SendEmail, data: { notificationId: NOTIFICATION_ID, correlationId: 'corr-123' },
   attemptsMade: 0, opts: { attempts: 3 }, ...over,
 });
 
-describe('EmailDeliveryProcessor', () => {
+describe('SendEmailJobProcessor (send-email jobs)', () => {
+  it('is the send-email job of the email-delivery queue', () => {
+    const { job: processor } = setup();
+    expect(processor.name).toBe(JobName.SendEmail);
+    expect(processor.queue).toBe(Queues.emailDelivery);
+  });
+
   it('sends a pending notification once, marks it sent and logs the delivery', async () => {
-    const { store, mailer, processor } = setup();
+    const { store, mailer, run } = setup();
     store.rows.set(NOTIFICATION_ID, notification());
 
-    await expect(processor.process(job())).resolves.toMatchObject({ outcome: 'sent', messageId: '<m1@test>' });
+    await expect(run(job())).resolves.toMatchObject({ outcome: 'sent', messageId: '<m1@test>' });
 
     expect(mailer.sent).toHaveLength(1);
     expect(mailer.sent[0].to).toBe('ann@example.com');
@@ -119,109 +132,144 @@ describe('EmailDeliveryProcessor', () => {
   });
 
   it('runs the job in the correlation id carried by its data', async () => {
-    const { store, mailer, processor } = setup();
+    const { store, mailer, run } = setup();
     store.rows.set(NOTIFICATION_ID, notification());
-    await processor.process(job());
+    await run(job());
     expect(mailer.correlationIds).toEqual(['corr-123']);
   });
 
   it('does not send again when the same job runs twice (redelivery, duplicate enqueue)', async () => {
-    const { store, mailer, processor } = setup();
+    const { store, mailer, run } = setup();
     store.rows.set(NOTIFICATION_ID, notification());
-    await processor.process(job());
-    await expect(processor.process(job())).resolves.toEqual({ outcome: 'skipped', reason: 'already_sent' });
+    await run(job());
+    await expect(run(job())).resolves.toEqual({ outcome: 'skipped', reason: 'already_sent' });
     expect(mailer.sent).toHaveLength(1);
     expect(store.logs.filter((l) => l.status === 'delivered')).toHaveLength(1);
   });
 
   it('sends once when two copies of the job run at the same time', async () => {
-    const { store, mailer, processor } = setup();
+    const { store, mailer, run } = setup();
     store.rows.set(NOTIFICATION_ID, notification());
-    const results = await Promise.all([processor.process(job()), processor.process(job())]);
+    const results = await Promise.all([run(job()), run(job())]);
     expect(results.map((r) => r.outcome).sort()).toEqual(['sent', 'skipped']);
     expect(mailer.sent).toHaveLength(1);
   });
 
   it('skips a notification that is gone or already dead-lettered', async () => {
-    const { store, mailer, processor } = setup();
-    await expect(processor.process(job())).resolves.toEqual({ outcome: 'skipped', reason: 'not_found' });
+    const { store, mailer, run } = setup();
+    await expect(run(job())).resolves.toEqual({ outcome: 'skipped', reason: 'not_found' });
     store.rows.set(NOTIFICATION_ID, notification({ deliveryStatus: 'failed' }));
-    await expect(processor.process(job())).resolves.toEqual({ outcome: 'skipped', reason: 'dead_lettered' });
+    await expect(run(job())).resolves.toEqual({ outcome: 'skipped', reason: 'dead_lettered' });
     expect(mailer.sent).toHaveLength(0);
   });
 
   it('records a failed attempt and rethrows, so BullMQ retries; the retry sends', async () => {
-    const { store, mailer, processor, outcomes } = setup();
+    const { store, mailer, run, counts } = setup();
     store.rows.set(NOTIFICATION_ID, notification());
     mailer.failures.push(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:2525'), { code: 'ECONNECTION' }));
 
-    await expect(processor.process(job())).rejects.toThrow('ECONNREFUSED');
+    await expect(run(job())).rejects.toThrow('ECONNREFUSED');
     expect(store.rows.get(NOTIFICATION_ID)).toMatchObject({ deliveryStatus: 'pending', isSent: false, deliveryAttempts: 1 });
     expect(store.logs).toEqual([{ status: 'failed', error: 'Error (ECONNECTION): connect ECONNREFUSED 127.0.0.1:2525', retryCount: 0 }]);
 
-    await expect(processor.process(job({ attemptsMade: 1 }))).resolves.toMatchObject({ outcome: 'sent' });
+    await expect(run(job({ attemptsMade: 1 }))).resolves.toMatchObject({ outcome: 'sent' });
     expect(mailer.sent).toHaveLength(1);
     expect(store.logs.map((l) => l.status)).toEqual(['failed', 'delivered']);
-    expect(outcomes).toEqual(['failed', 'sent']);
+    expect(await counts('email_jobs_total')).toEqual({ failed: 1, sent: 1 });
   });
 
   it('fails the job without logging a send failure when marking it sent fails (the write rolls back)', async () => {
-    const { store, mailer, processor } = setup();
+    const { store, mailer, run } = setup();
     store.rows.set(NOTIFICATION_ID, notification());
     const original = store.withLocked.bind(store);
     store.withLocked = (id, fn) => original(id, (n, unit) => fn(n, { ...unit, markSent: async () => { throw new Error('connection terminated'); } }));
-    await expect(processor.process(job())).rejects.toThrow('connection terminated');
+    await expect(run(job())).rejects.toThrow('connection terminated');
     expect(mailer.sent).toHaveLength(1);
     expect(store.logs).toEqual([]);
     expect(store.rows.get(NOTIFICATION_ID)).toMatchObject({ deliveryStatus: 'pending', isSent: false });
   });
 
   it('dead-letters without retries when the SMTP server refuses permanently (5xx)', async () => {
-    const { store, mailer, processor } = setup();
+    const { store, mailer, run } = setup();
     store.rows.set(NOTIFICATION_ID, notification());
     mailer.failures.push(Object.assign(new Error('550 mailbox unavailable'), { responseCode: 550 }));
-    await expect(processor.process(job())).rejects.toBeInstanceOf(UnrecoverableError);
+    await expect(run(job())).rejects.toBeInstanceOf(UnrecoverableError);
     expect(store.rows.get(NOTIFICATION_ID)).toMatchObject({ deliveryStatus: 'failed' });
     expect(store.logs.map((l) => l.status)).toEqual(['dead_lettered']);
   });
 
   it('does not send an expired verification email', async () => {
-    const { store, mailer, processor } = setup();
+    const { store, mailer, run } = setup();
     store.rows.set(NOTIFICATION_ID, notification({ expiresAt: new Date('2026-11-22T11:59:59Z') }));
-    await expect(processor.process(job())).resolves.toEqual({ outcome: 'expired' });
+    await expect(run(job())).resolves.toEqual({ outcome: 'expired' });
     expect(mailer.sent).toHaveLength(0);
     expect(store.rows.get(NOTIFICATION_ID)).toMatchObject({ deliveryStatus: 'expired', secretToken: null });
   });
 
   it('fails malformed job data and unknown job names without retries', async () => {
-    const { processor } = setup();
-    await expect(processor.process(job({ data: { notificationId: 'not-a-uuid' } }))).rejects.toBeInstanceOf(UnrecoverableError);
-    await expect(processor.process(job({ data: { notificationId: NOTIFICATION_ID, extra: 1 } }))).rejects.toBeInstanceOf(UnrecoverableError);
-    await expect(processor.process(job({ name: 'other' }))).rejects.toBeInstanceOf(UnrecoverableError);
+    const { run, mailer } = setup();
+    await expect(run(job({ data: { notificationId: 'not-a-uuid' } }))).rejects.toBeInstanceOf(UnrecoverableError);
+    await expect(run(job({ data: { notificationId: NOTIFICATION_ID, extra: 1 } }))).rejects.toBeInstanceOf(UnrecoverableError);
+    await expect(run(job({ data: 'x' }))).rejects.toBeInstanceOf(UnrecoverableError);
+    await expect(run(job({ data: { notificationId: NOTIFICATION_ID, correlationId: 'bad id with spaces' } }))).rejects.toThrow('invalid send-email job');
+    await expect(run(job({ name: 'other' }))).rejects.toBeInstanceOf(UnrecoverableError);
+    expect(mailer.sent).toHaveLength(0);
+  });
+
+  it('counts runs by outcome', async () => {
+    const { store, run, counts } = setup();
+    store.rows.set(NOTIFICATION_ID, notification());
+    await run(job());
+    await run(job());
+    expect(await counts('email_jobs_total')).toEqual({ sent: 1, skipped: 1 });
   });
 
   describe('onFailed', () => {
     it('ignores a failure with attempts left', async () => {
-      const { store, processor } = setup();
+      const { store, failed } = setup();
       store.rows.set(NOTIFICATION_ID, notification());
-      await expect(processor.onFailed(job({ attemptsMade: 2 }), new Error('boom'))).resolves.toBe(false);
+      await expect(failed(job({ attemptsMade: 2 }), new Error('boom'))).resolves.toBe(false);
       expect(store.rows.get(NOTIFICATION_ID)!.deliveryStatus).toBe('pending');
     });
 
     it('dead-letters once attempts are exhausted, exactly once', async () => {
-      const { store, processor } = setup();
+      const { store, job: processor, failed, counts } = setup();
       store.rows.set(NOTIFICATION_ID, notification());
-      await expect(processor.onFailed(job({ attemptsMade: 3 }), new Error('boom'))).resolves.toBe(true);
-      await expect(processor.onFailed(job({ attemptsMade: 3 }), new Error('boom'))).resolves.toBe(false);
+      await expect(failed(job({ attemptsMade: 3 }), new Error('boom'))).resolves.toBe(true);
+      await expect(failed(job({ attemptsMade: 3 }), new Error('boom'))).resolves.toBe(true);
+      const data = { notificationId: NOTIFICATION_ID };
+      await expect(processor.onFailed({ id: NOTIFICATION_ID, name: JobName.SendEmail, data, attemptsMade: 3, opts: {} }, new Error('boom'))).resolves.toBe(false);
       expect(store.rows.get(NOTIFICATION_ID)!.deliveryStatus).toBe('failed');
       expect(store.logs).toEqual([{ status: 'dead_lettered', error: 'Error: boom', retryCount: 2 }]);
+      expect(await counts('email_dead_lettered_total')).toEqual({ all: 1 });
+    });
+
+    it('dead-letters at once after an unrecoverable error', async () => {
+      const { store, failed } = setup();
+      store.rows.set(NOTIFICATION_ID, notification());
+      await expect(failed(job({ attemptsMade: 1 }), new UnrecoverableError('no'))).resolves.toBe(true);
+      expect(store.rows.get(NOTIFICATION_ID)!.deliveryStatus).toBe('failed');
     });
 
     it('never dead-letters a notification that was sent', async () => {
-      const { store, processor } = setup();
+      const { store, failed, counts } = setup();
       store.rows.set(NOTIFICATION_ID, notification({ isSent: true, deliveryStatus: 'sent' }));
-      await expect(processor.onFailed(job({ attemptsMade: 3 }), new Error('late failure'))).resolves.toBe(false);
+      await failed(job({ attemptsMade: 3 }), new Error('late failure'));
       expect(store.rows.get(NOTIFICATION_ID)!.deliveryStatus).toBe('sent');
+      expect(await counts('email_dead_lettered_total')).toEqual({ all: 0 });
+    });
+
+    it('records nothing for a job whose data never was valid', async () => {
+      const { store, failed } = setup();
+      store.rows.set(NOTIFICATION_ID, notification());
+      await expect(failed(job({ data: { notificationId: 'nope' } }), new UnrecoverableError('invalid'))).resolves.toBe(false);
+      expect(store.rows.get(NOTIFICATION_ID)!.deliveryStatus).toBe('pending');
+    });
+
+    it('survives a store that cannot record the dead letter (the sweeper requeues it later)', async () => {
+      const { store, failed } = setup();
+      store.deadLetter = async () => { throw new Error('connection refused'); };
+      await expect(failed(job({ attemptsMade: 3 }), new Error('boom'))).resolves.toBe(true);
     });
   });
 });
