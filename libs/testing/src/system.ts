@@ -3,10 +3,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import { ServiceName, routedServices, service, startWaves, upstreamUrlEnv } from '@tally/contracts';
+import type * as Contracts from '@tally/contracts';
 import { createTestDatabase, dropTestDatabase, REPO_ROOT } from './infra';
 import { freePort } from './ports';
 import { expectEventually } from './eventually';
+
+type ServiceName = Contracts.ServiceName;
+/**
+ * The service list (libs/contracts/src/services.ts), read the way the scripts read it, through
+ * tools/services.js: Jest's globalSetup loads this file too, and resolves no @tally/* alias.
+ */
+const { routedServices, service, startWaves, upstreamUrlEnv } = require(path.join(REPO_ROOT, 'tools/services.js')).loadContracts() as
+  Pick<typeof Contracts, 'routedServices' | 'service' | 'startWaves' | 'upstreamUrlEnv'>;
 
 /** A process of the service list (libs/contracts/src/services.ts). */
 export type AppName = ServiceName;
