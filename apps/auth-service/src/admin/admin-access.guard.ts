@@ -1,5 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable, UnauthorizedException, createParamDecorator } from '@nestjs/common';
+import { MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyRequest } from 'fastify';
+import { freshEm } from '@tally/persistence';
 import type { AuthenticatedUser } from '@tally/security';
 import { AdminCaller, accessModeOf, authorizeAdmin } from './admin-policy';
 import { AdminUserRepository } from './admin-user.repository';
@@ -13,12 +15,15 @@ type AdminRequest = FastifyRequest & { user?: AuthenticatedUser; adminCaller?: A
  */
 @Injectable()
 export class AdminAccessGuard implements CanActivate {
-  constructor(private readonly users: AdminUserRepository) {}
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly users: AdminUserRepository,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<AdminRequest>();
     if (!req.user) throw new UnauthorizedException('A bearer access token is required.');
-    const account = await this.users.findById(req.user.id);
+    const account = await this.users.findById(freshEm(this.orm), req.user.id);
     req.adminCaller = authorizeAdmin(account, accessModeOf(req.method));
     return true;
   }

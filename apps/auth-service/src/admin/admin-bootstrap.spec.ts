@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { OutboxWriter } from '@tally/messaging';
 import { User } from '../users/user.entity';
 import { promoteToAdmin } from './admin-bootstrap';
@@ -10,13 +10,14 @@ function setup(found: Partial<User> | null) {
   const user = found ? Object.assign(new User(), { id: ID, username: 'ann', email: 'ann@example.com', role: 'user', isActive: true, isVerified: true, isPremium: false, isSuperuser: false, ...found }) : null;
   const events: { type: string; subject: string; data: unknown; actor?: unknown }[] = [];
   const lookups: unknown[] = [];
-  const em = { flush: async () => undefined } as unknown as EntityManager;
+  const em = { transactional: <T>(fn: (em: EntityManager) => Promise<T>) => fn(em) } as unknown as EntityManager;
+  const orm = { em: { fork: () => em } } as unknown as MikroORM;
   const repo = {
-    transaction: <T>(fn: (em: EntityManager) => Promise<T>) => fn(em),
-    findByLoginForUpdate: async (by: unknown) => (lookups.push(by), user),
+    findByLoginForUpdate: async (_em: EntityManager, by: unknown) => (lookups.push(by), user),
+    flush: async () => undefined,
   } as unknown as AdminUserRepository;
   const outbox = { append: async (_em: EntityManager, e: (typeof events)[number]) => void events.push(e) } as unknown as OutboxWriter;
-  return { user, events, lookups, run: (superuser = false, by: { email?: string; username?: string } = { email: 'ANN@example.com' }) => promoteToAdmin(repo, outbox, { ...by, superuser }) };
+  return { user, events, lookups, run: (superuser = false, by: { email?: string; username?: string } = { email: 'ANN@example.com' }) => promoteToAdmin(orm, repo, outbox, { ...by, superuser }) };
 }
 
 describe('promoteToAdmin', () => {

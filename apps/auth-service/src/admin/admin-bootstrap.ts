@@ -1,4 +1,7 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
 import { OutboxWriter } from '@tally/messaging';
+import { inTransaction } from '@tally/persistence';
+import { UserEvents } from '../users/user.events';
 import { flagsForRole } from './admin-policy';
 import { AdminUserRepository } from './admin-user.repository';
 import type { CreateAdminArgs } from './create-admin-args';
@@ -13,22 +16,17 @@ export type PromoteResult =
  * with the service's database. Promotes an existing active account to admin (and superuser when
  * asked; never the reverse), with user.role_changed in the same transaction (byUserId null: the system).
  */
-export async function promoteToAdmin(users: AdminUserRepository, outbox: OutboxWriter, args: CreateAdminArgs): Promise<PromoteResult> {
-  return users.transaction(async (em) => {
-    const user = await users.findByLoginForUpdate({ email: args.email, username: args.username }, em);
+export async function promoteToAdmin(orm: MikroORM, users: AdminUserRepository, outbox: OutboxWriter, args: CreateAdminArgs): Promise<PromoteResult> {
+  return inTransaction(orm, async (em) => {
+    const user = await users.findByLoginForUpdate(em, { email: args.email, username: args.username });
     if (!user) return { outcome: 'not_found' as const };
     if (!user.isActive) return { outcome: 'inactive' as const, userId: user.id, username: user.username };
     const next = flagsForRole('admin', { isSuperuser: user.isSuperuser || args.superuser });
     const unchanged = user.role === next.role && user.isPremium === next.isPremium && user.isSuperuser === next.isSuperuser;
     if (!unchanged) {
       Object.assign(user, next);
-      await em.flush();
-      await outbox.append(em, {
-        type: 'user.role_changed',
-        subject: user.id,
-        data: { userId: user.id, at: new Date().toISOString(), byUserId: null, role: 'admin' },
-        actor: { userId: null, ip: null, userAgent: 'auth-service create-admin command' },
-      });
+      await users.flush(em);
+      await outbox.append(em, UserEvents.roleChanged(user.id, 'admin', null, new Date(), { userId: null, ip: null, userAgent: 'auth-service create-admin command' }));
     }
     return { outcome: unchanged ? ('unchanged' as const) : ('promoted' as const), userId: user.id, username: user.username, isSuperuser: user.isSuperuser, isVerified: user.isVerified };
   });

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager, FilterQuery, LockMode, MikroORM } from '@mikro-orm/postgresql';
+import { EntityManager, FilterQuery, LockMode } from '@mikro-orm/postgresql';
 import { User, UserRole } from '../users/user.entity';
 
 export interface UserSearch {
@@ -20,18 +20,12 @@ export function likeContains(term: string): string {
 /** The admin module's access to `users` (the table belongs to the users module; this is the admin view of it). */
 @Injectable()
 export class AdminUserRepository {
-  constructor(private readonly orm: MikroORM) {}
-
-  transaction<T>(fn: (em: EntityManager) => Promise<T>): Promise<T> {
-    return this.orm.em.fork().transactional(fn);
-  }
-
-  findById(id: string, em: EntityManager = this.orm.em.fork()): Promise<User | null> {
+  findById(em: EntityManager, id: string): Promise<User | null> {
     return em.findOne(User, { id });
   }
 
   /** By email or username, case-insensitively, row-locked; for the create-admin command. */
-  async findByLoginForUpdate(by: { email?: string; username?: string }, em: EntityManager): Promise<User | null> {
+  async findByLoginForUpdate(em: EntityManager, by: { email?: string; username?: string }): Promise<User | null> {
     const where: FilterQuery<User> = by.email ? { email: { $ilike: escapeLike(by.email) } } : { username: { $ilike: escapeLike(by.username ?? '') } };
     return em.findOne(User, where, { lockMode: LockMode.PESSIMISTIC_WRITE });
   }
@@ -40,12 +34,12 @@ export class AdminUserRepository {
    * The caller's and the target's rows, locked (in id order, so two admins acting on each other
    * cannot deadlock), so the decision and the change see one state.
    */
-  async lockCallerAndTarget(callerId: string, targetId: string, em: EntityManager): Promise<{ caller: User | null; target: User | null }> {
+  async lockCallerAndTarget(em: EntityManager, callerId: string, targetId: string): Promise<{ caller: User | null; target: User | null }> {
     const rows = await em.find(User, { id: { $in: [...new Set([callerId, targetId])] } }, { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' } });
     return { caller: rows.find((u) => u.id === callerId) ?? null, target: rows.find((u) => u.id === targetId) ?? null };
   }
 
-  async search(q: UserSearch): Promise<[User[], number]> {
+  async search(em: EntityManager, q: UserSearch): Promise<[User[], number]> {
     const and: FilterQuery<User>[] = [];
     if (q.search) {
       const pattern = likeContains(q.search);
@@ -56,18 +50,22 @@ export class AdminUserRepository {
     if (q.isVerified !== undefined) and.push({ isVerified: q.isVerified });
     if (q.locked === true) and.push({ accountLockedUntil: { $gt: new Date() } });
     if (q.locked === false) and.push({ $or: [{ accountLockedUntil: null }, { accountLockedUntil: { $lte: new Date() } }] });
-    return this.orm.em.fork().findAndCount(User, and.length ? { $and: and } : {}, {
+    return em.findAndCount(User, and.length ? { $and: and } : {}, {
       orderBy: { dateJoined: 'desc', id: 'asc' },
       limit: q.limit,
       offset: q.offset,
     });
   }
 
+  async flush(em: EntityManager): Promise<void> {
+    await em.flush();
+  }
+
   /**
    * Revokes the user's live refresh tokens. The table belongs to the accounts work: where it does
    * not exist (yet) there is nothing to revoke, and `revoked_reason` is set only where it exists.
    */
-  async revokeRefreshTokens(userId: string, em: EntityManager): Promise<number> {
+  async revokeRefreshTokens(em: EntityManager, userId: string): Promise<number> {
     const conn = em.getConnection();
     const trx = em.getTransactionContext();
     const [shape] = await conn.execute<{ has_table: boolean; has_reason: boolean }[]>(

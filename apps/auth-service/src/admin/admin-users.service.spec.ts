@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { OutboxWriter } from '@tally/messaging';
 import { User } from '../users/user.entity';
 import { AdminException, AdminExceptionCode } from './admin.exceptions';
@@ -25,16 +25,17 @@ function setup(rows: User[]) {
   const table = new Map(rows.map((u) => [u.id, u]));
   const events: { type: string; subject: string; data: Record<string, unknown> }[] = [];
   const flushes: number[] = [];
-  const em = { flush: async () => void flushes.push(1) } as unknown as EntityManager;
+  const em = { transactional: <T>(fn: (em: EntityManager) => Promise<T>) => fn(em) } as unknown as EntityManager;
+  const orm = { em: { fork: () => em } } as unknown as MikroORM;
   const revoked: string[] = [];
   const repo = {
-    transaction: <T>(fn: (em: EntityManager) => Promise<T>) => fn(em),
-    lockCallerAndTarget: async (c: string, t: string) => ({ caller: table.get(c) ?? null, target: table.get(t) ?? null }),
-    findById: async (id: string) => table.get(id) ?? null,
-    revokeRefreshTokens: async (id: string) => (revoked.push(id), 2),
+    lockCallerAndTarget: async (_em: EntityManager, c: string, t: string) => ({ caller: table.get(c) ?? null, target: table.get(t) ?? null }),
+    findById: async (_em: EntityManager, id: string) => table.get(id) ?? null,
+    revokeRefreshTokens: async (_em: EntityManager, id: string) => (revoked.push(id), 2),
+    flush: async () => void flushes.push(1),
   } as unknown as AdminUserRepository;
   const outbox = { append: async (_em: EntityManager, e: { type: string; subject: string; data: Record<string, unknown> }) => void events.push(e) } as unknown as OutboxWriter;
-  return { service: new AdminUsersService(repo, outbox), table, events, revoked, flushes };
+  return { service: new AdminUsersService(orm, repo, outbox), table, events, revoked, flushes };
 }
 
 async function failure(p: Promise<unknown>): Promise<{ code: string; status: number }> {

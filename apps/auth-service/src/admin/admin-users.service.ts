@@ -1,8 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
+import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { OutboxWriter } from '@tally/messaging';
+import { freshEm, inTransaction } from '@tally/persistence';
 import { Page } from '@tally/service-kit';
 import { User, UserRole } from '../users/user.entity';
+import { UserEvents } from '../users/user.events';
 import { AdminErrors } from './admin.exceptions';
 import { AdminCaller, UserChange, authorizeAdmin, authorizeUserChange, flagsForRole } from './admin-policy';
 import { AdminUserRepository, UserSearch } from './admin-user.repository';
@@ -54,16 +56,20 @@ export function toAdminUserView(u: User, now = new Date()): AdminUserView {
 export class AdminUsersService {
   private readonly log = new Logger('AdminUsers');
 
-  constructor(private readonly users: AdminUserRepository, private readonly outbox: OutboxWriter) {}
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly users: AdminUserRepository,
+    private readonly outbox: OutboxWriter,
+  ) {}
 
   async list(q: UserSearch): Promise<Page<AdminUserView>> {
-    const [rows, total] = await this.users.search({ ...q, search: q.search || undefined });
+    const [rows, total] = await this.users.search(freshEm(this.orm), { ...q, search: q.search || undefined });
     const now = new Date();
     return { items: rows.map((u) => toAdminUserView(u, now)), total, limit: q.limit, offset: q.offset };
   }
 
   async get(id: string): Promise<AdminUserView> {
-    const user = await this.users.findById(id);
+    const user = await this.users.findById(freshEm(this.orm), id);
     if (!user) throw AdminErrors.userNotFound();
     return toAdminUserView(user);
   }
@@ -73,9 +79,9 @@ export class AdminUsersService {
     return this.change(caller, id, 'deactivate', async (target, em, at) => {
       if (!target.isActive) return false;
       target.isActive = false;
-      await em.flush();
-      const revoked = await this.users.revokeRefreshTokens(target.id, em);
-      await this.outbox.append(em, { type: 'user.deactivated', subject: target.id, data: { userId: target.id, at, byUserId: caller.id } });
+      await this.users.flush(em);
+      const revoked = await this.users.revokeRefreshTokens(em, target.id);
+      await this.outbox.append(em, UserEvents.deactivated(target.id, caller.id, at));
       this.log.log({ msg: 'account deactivated', userId: target.id, byUserId: caller.id, refreshTokensRevoked: revoked });
       return true;
     });
@@ -85,8 +91,8 @@ export class AdminUsersService {
     return this.change(caller, id, 'reactivate', async (target, em, at) => {
       if (target.isActive) return false;
       target.isActive = true;
-      await em.flush();
-      await this.outbox.append(em, { type: 'user.reactivated', subject: target.id, data: { userId: target.id, at, byUserId: caller.id } });
+      await this.users.flush(em);
+      await this.outbox.append(em, UserEvents.reactivated(target.id, caller.id, at));
       this.log.log({ msg: 'account reactivated', userId: target.id, byUserId: caller.id });
       return true;
     });
@@ -98,10 +104,8 @@ export class AdminUsersService {
       if (target.failedLoginAttempts === 0 && !target.accountLockedUntil) return false;
       target.failedLoginAttempts = 0;
       target.accountLockedUntil = null;
-      await em.flush();
-      await this.outbox.append(em, {
-        type: 'user.unlocked', subject: target.id, data: { userId: target.id, at, byUserId: caller.id, lockedUntil: null },
-      });
+      await this.users.flush(em);
+      await this.outbox.append(em, UserEvents.unlocked(target.id, caller.id, at));
       this.log.log({ msg: 'account unlocked', userId: target.id, byUserId: caller.id });
       return true;
     });
@@ -114,8 +118,8 @@ export class AdminUsersService {
       if (target.role === next.role && target.isPremium === next.isPremium && target.isSuperuser === next.isSuperuser) return false;
       const from = target.role;
       Object.assign(target, next);
-      await em.flush();
-      await this.outbox.append(em, { type: 'user.role_changed', subject: target.id, data: { userId: target.id, at, byUserId: caller.id, role } });
+      await this.users.flush(em);
+      await this.outbox.append(em, UserEvents.roleChanged(target.id, role, caller.id, at));
       this.log.log({ msg: 'role changed', userId: target.id, byUserId: caller.id, from, to: role });
       return true;
     });
@@ -125,15 +129,15 @@ export class AdminUsersService {
     caller: AdminCaller,
     targetId: string,
     what: UserChange,
-    apply: (target: User, em: EntityManager, at: string) => Promise<boolean>,
+    apply: (target: User, em: EntityManager, at: Date) => Promise<boolean>,
   ): Promise<AdminUserView> {
-    return this.users.transaction(async (em) => {
-      const rows = await this.users.lockCallerAndTarget(caller.id, targetId, em);
+    return inTransaction(this.orm, async (em) => {
+      const rows = await this.users.lockCallerAndTarget(em, caller.id, targetId);
       // Decide again on the locked rows: the caller may have been demoted since the guard looked.
       const current = authorizeAdmin(rows.caller, 'write');
       if (!rows.target) throw AdminErrors.userNotFound();
       authorizeUserChange(current, rows.target, what);
-      await apply(rows.target, em, new Date().toISOString());
+      await apply(rows.target, em, new Date());
       return toAdminUserView(rows.target);
     });
   }

@@ -33,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const orm = await initOrm({ databaseUrl: config.DATABASE_URL, entities, migrations, poolMax: 1 });
   try {
-    const result = await promoteToAdmin(new AdminUserRepository(orm), new OutboxWriter(SERVICE_NAME), parsed.args);
+    const result = await promoteToAdmin(orm, new AdminUserRepository(), new OutboxWriter(SERVICE_NAME), parsed.args);
     const who = parsed.args.email ? `email ${parsed.args.email}` : `username ${parsed.args.username}`;
     switch (result.outcome) {
       case 'not_found':

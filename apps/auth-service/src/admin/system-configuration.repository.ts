@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DriverException, EntityManager, LockMode, MikroORM, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import { DriverException, EntityManager, LockMode } from '@mikro-orm/postgresql';
 import { SystemConfiguration } from './system-configuration.entity';
 
 /**
@@ -13,39 +13,26 @@ export class ConfigurationWriteError extends Error {
   }
 }
 
+/** A driver error as ConfigurationWriteError (without its message); anything else unchanged. */
+export function withoutDriverMessage(err: unknown): unknown {
+  return err instanceof DriverException ? new ConfigurationWriteError(err.sqlState) : err;
+}
+
 @Injectable()
 export class SystemConfigurationRepository {
-  constructor(private readonly orm: MikroORM) {}
-
-  /**
-   * Runs `fn` in a transaction; a unique-key race (two first PUTs of one key) is retried once,
-   * when the row exists and the retry updates it. Driver errors lose their message (see ConfigurationWriteError).
-   */
-  async transaction<T>(fn: (em: EntityManager) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.orm.em.fork().transactional(fn);
-      } catch (err) {
-        if (err instanceof UniqueConstraintViolationException && attempt === 1) continue;
-        if (err instanceof DriverException) throw new ConfigurationWriteError(err.sqlState);
-        throw err;
-      }
-    }
-  }
-
-  findByKey(key: string, em: EntityManager = this.orm.em.fork()): Promise<SystemConfiguration | null> {
+  findByKey(em: EntityManager, key: string): Promise<SystemConfiguration | null> {
     return em.findOne(SystemConfiguration, { key });
   }
 
-  findByKeyForUpdate(key: string, em: EntityManager): Promise<SystemConfiguration | null> {
+  findByKeyForUpdate(em: EntityManager, key: string): Promise<SystemConfiguration | null> {
     return em.findOne(SystemConfiguration, { key }, { lockMode: LockMode.PESSIMISTIC_WRITE });
   }
 
-  list(limit: number, offset: number): Promise<[SystemConfiguration[], number]> {
-    return this.orm.em.fork().findAndCount(SystemConfiguration, {}, { orderBy: { key: 'asc' }, limit, offset });
+  list(em: EntityManager, limit: number, offset: number): Promise<[SystemConfiguration[], number]> {
+    return em.findAndCount(SystemConfiguration, {}, { orderBy: { key: 'asc' }, limit, offset });
   }
 
-  async insert(c: SystemConfiguration, em: EntityManager): Promise<void> {
+  async insert(em: EntityManager, c: SystemConfiguration): Promise<void> {
     await em.persist(c).flush();
   }
 
@@ -53,7 +40,7 @@ export class SystemConfigurationRepository {
     await em.flush();
   }
 
-  async remove(c: SystemConfiguration, em: EntityManager): Promise<void> {
+  async remove(em: EntityManager, c: SystemConfiguration): Promise<void> {
     await em.remove(c).flush();
   }
 }

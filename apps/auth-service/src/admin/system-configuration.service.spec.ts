@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { AdminException, AdminExceptionCode } from './admin.exceptions';
 import { SystemConfiguration } from './system-configuration.entity';
 import { SystemConfigurationRepository } from './system-configuration.repository';
@@ -10,17 +10,17 @@ const SECRET = 'sk_live_51HsecretSECRETsecret';
 
 function setup() {
   const table = new Map<string, SystemConfiguration>();
-  const em = {} as EntityManager;
+  const em = { transactional: <T>(fn: (em: EntityManager) => Promise<T>) => fn(em) } as unknown as EntityManager;
+  const orm = { em: { fork: () => em } } as unknown as MikroORM;
   const repo = {
-    transaction: <T>(fn: (em: EntityManager) => Promise<T>) => fn(em),
-    findByKey: async (k: string) => table.get(k) ?? null,
-    findByKeyForUpdate: async (k: string) => table.get(k) ?? null,
-    insert: async (c: SystemConfiguration) => void table.set(c.key, c),
+    findByKey: async (_em: EntityManager, k: string) => table.get(k) ?? null,
+    findByKeyForUpdate: async (_em: EntityManager, k: string) => table.get(k) ?? null,
+    insert: async (_em: EntityManager, c: SystemConfiguration) => void table.set(c.key, c),
     flush: async () => undefined,
-    remove: async (c: SystemConfiguration) => void table.delete(c.key),
+    remove: async (_em: EntityManager, c: SystemConfiguration) => void table.delete(c.key),
     list: async () => [[...table.values()], table.size],
   } as unknown as SystemConfigurationRepository;
-  return { service: new SystemConfigurationService(repo), table };
+  return { service: new SystemConfigurationService(orm, repo), table };
 }
 
 beforeAll(() => Logger.overrideLogger(false));

@@ -1,12 +1,14 @@
 import { Injectable, Logger, Optional } from '@nestjs/common';
+import { EntityManager, MikroORM, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { AuthSecrets } from '../keys/secrets';
 import { randomUUID } from 'node:crypto';
+import { freshEm, inTransaction } from '@tally/persistence';
 import { Page } from '@tally/service-kit';
 import { AdminErrors } from './admin.exceptions';
 import { AdminCaller } from './admin-policy';
 import { ConfigDataType, ConfigurationView, configValueProblem, toConfigurationView } from './config-values';
 import { SystemConfiguration } from './system-configuration.entity';
-import { SystemConfigurationRepository } from './system-configuration.repository';
+import { SystemConfigurationRepository, withoutDriverMessage } from './system-configuration.repository';
 
 export interface PutConfiguration {
   value: string;
@@ -27,17 +29,18 @@ export class SystemConfigurationService {
   private readonly log = new Logger('AdminConfigurations');
 
   constructor(
+    private readonly orm: MikroORM,
     private readonly configs: SystemConfigurationRepository,
     @Optional() private readonly secrets?: AuthSecrets,
   ) {}
 
   async list(limit: number, offset: number): Promise<Page<ConfigurationView>> {
-    const [rows, total] = await this.configs.list(limit, offset);
+    const [rows, total] = await this.configs.list(freshEm(this.orm), limit, offset);
     return { items: rows.map(toConfigurationView), total, limit, offset };
   }
 
   async get(key: string): Promise<ConfigurationView> {
-    const c = await this.configs.findByKey(key);
+    const c = await this.configs.findByKey(freshEm(this.orm), key);
     if (!c) throw AdminErrors.configurationNotFound();
     return toConfigurationView(c);
   }
@@ -46,15 +49,15 @@ export class SystemConfigurationService {
   async put(caller: AdminCaller, key: string, input: PutConfiguration): Promise<{ created: boolean; configuration: ConfigurationView }> {
     const problem = configValueProblem(input.dataType, input.value);
     if (problem) throw AdminErrors.invalidConfigurationValue(problem);
-    const result = await this.configs.transaction(async (em) => {
-      const existing = await this.configs.findByKeyForUpdate(key, em);
+    const result = await this.write(async (em) => {
+      const existing = await this.configs.findByKeyForUpdate(em, key);
       const c = existing ?? Object.assign(new SystemConfiguration(), { id: randomUUID(), key });
       c.dataType = input.dataType;
       if (input.description !== undefined) c.description = input.description;
       c.isSensitive = input.isSensitive ?? existing?.isSensitive ?? false;
       c.value = c.isSensitive && this.secrets ? this.secrets.seal(input.value) : input.value;
       if (existing) await this.configs.flush(em);
-      else await this.configs.insert(c, em);
+      else await this.configs.insert(em, c);
       return { created: !existing, configuration: toConfigurationView(c) };
     });
     this.log.log({
@@ -65,11 +68,26 @@ export class SystemConfigurationService {
   }
 
   async remove(caller: AdminCaller, key: string): Promise<void> {
-    await this.configs.transaction(async (em) => {
-      const c = await this.configs.findByKeyForUpdate(key, em);
+    await this.write(async (em) => {
+      const c = await this.configs.findByKeyForUpdate(em, key);
       if (!c) throw AdminErrors.configurationNotFound();
-      await this.configs.remove(c, em);
+      await this.configs.remove(em, c);
     });
     this.log.log({ msg: 'configuration deleted', key, byUserId: caller.id });
+  }
+
+  /**
+   * Runs `fn` in a transaction; a unique-key race (two first PUTs of one key) is retried once,
+   * when the row exists and the retry updates it. Driver errors lose their message (see ConfigurationWriteError).
+   */
+  private async write<T>(fn: (em: EntityManager) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await inTransaction(this.orm, fn);
+      } catch (err) {
+        if (err instanceof UniqueConstraintViolationException && attempt === 1) continue;
+        throw withoutDriverMessage(err);
+      }
+    }
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { EntityManager } from '@mikro-orm/postgresql';
 import { PasswordReset, RefreshToken } from './account.entities';
 
 export interface FailureOutcome {
@@ -12,8 +12,6 @@ export interface FailureOutcome {
 /** Refresh tokens, password resets, and the failure counters behind the lockout. */
 @Injectable()
 export class AccountRepository {
-  constructor(private readonly orm: MikroORM) {}
-
   private exec<T>(em: EntityManager, sql: string, params: unknown[]): Promise<T> {
     return em.getConnection().execute(sql, params, 'all', em.getTransactionContext()) as Promise<T>;
   }
@@ -24,8 +22,7 @@ export class AccountRepository {
    * Counts a failed login for an existing user; locks at `threshold`. A lock that has run out
    * starts a fresh count. Atomic, so concurrent guesses cannot slip past the threshold.
    */
-  async recordUserFailure(userId: string, threshold: number, lockSeconds: number): Promise<FailureOutcome> {
-    const em = this.orm.em.fork();
+  async recordUserFailure(em: EntityManager, userId: string, threshold: number, lockSeconds: number): Promise<FailureOutcome> {
     const [row] = await this.exec<{ failed_login_attempts: number; account_locked_until: Date | string | null; just_locked: boolean }[]>(
       em,
       `UPDATE users u SET
@@ -44,8 +41,7 @@ export class AccountRepository {
   }
 
   /** The same counting for a login that matches no account (keyed by the hash of the login). */
-  async recordUnknownFailure(loginHash: string, threshold: number, lockSeconds: number): Promise<void> {
-    const em = this.orm.em.fork();
+  async recordUnknownFailure(em: EntityManager, loginHash: string, threshold: number, lockSeconds: number): Promise<void> {
     await this.exec(
       em,
       `INSERT INTO login_throttles AS t (login_hash, failed_attempts, locked_until, updated_at)
@@ -59,20 +55,17 @@ export class AccountRepository {
     );
   }
 
-  async unknownLoginLocked(loginHash: string): Promise<boolean> {
-    const em = this.orm.em.fork();
+  async unknownLoginLocked(em: EntityManager, loginHash: string): Promise<boolean> {
     const rows = await this.exec<unknown[]>(em, `SELECT 1 FROM login_throttles WHERE login_hash = ? AND locked_until > now()`, [loginHash]);
     return rows.length > 0;
   }
 
   /** Forgets old counters of unknown logins (called now and then). */
-  async pruneThrottles(olderThanSeconds: number): Promise<void> {
-    const em = this.orm.em.fork();
+  async pruneThrottles(em: EntityManager, olderThanSeconds: number): Promise<void> {
     await this.exec(em, `DELETE FROM login_throttles WHERE updated_at < now() - (? * interval '1 second')`, [olderThanSeconds]);
   }
 
-  async recordSuccess(userId: string, ip: string | null): Promise<void> {
-    const em = this.orm.em.fork();
+  async recordSuccess(em: EntityManager, userId: string, ip: string | null): Promise<void> {
     await this.exec(
       em,
       `UPDATE users SET failed_login_attempts = 0, account_locked_until = NULL, last_login = now(), last_login_ip = ?::inet, updated_at = now() WHERE id = ?`,

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import { EntityManager, MikroORM, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { OutboxWriter } from '@tally/messaging';
+import { freshEm, inTransaction } from '@tally/persistence';
 import { CONFIG } from '@tally/service-kit';
 import { AuthServiceConfig } from '../config/auth.config';
 import { SigningKeyService } from '../keys/signing-key.service';
@@ -9,10 +10,13 @@ import { OwnUserView, toOwnUserView } from '../people/views';
 import { PasswordReset, RefreshToken } from './account.entities';
 import { AccountRepository } from './account.repository';
 import { AuthErrors } from './auth.exceptions';
+import { EmailVerificationEvents } from './email-verification.events';
 import { ChangePasswordDto, EmailDto, LoginDto, RefreshDto, RegisterDto, ResetPasswordDto, VerifyEmailDto } from './dto/auth.dto';
 import { PasswordHasher } from './password-hasher';
 import { PasswordPolicy } from './password-policy';
+import { PasswordResetEvents } from './password-reset.events';
 import { EmailVerification, User } from './user.entity';
+import { UserEvents } from './user.events';
 import { UserRepository } from './user.repository';
 
 /** One representation of the user's own account, shared with PATCH /users/me. */
@@ -44,6 +48,7 @@ export interface RequestMeta {
 @Injectable()
 export class AuthService {
   constructor(
+    private readonly orm: MikroORM,
     private readonly users: UserRepository,
     private readonly accounts: AccountRepository,
     private readonly hasher: PasswordHasher,
@@ -60,8 +65,8 @@ export class AuthService {
     this.policy.assertAcceptable(dto.password, dto);
     const passwordHash = await this.hasher.hash(dto.password);
     try {
-      return await this.users.transaction(async (em) => {
-        const taken = await this.users.existsByEmailOrUsername(dto.email, dto.username, em);
+      return await inTransaction(this.orm, async (em) => {
+        const taken = await this.users.existsByEmailOrUsername(em, dto.email, dto.username);
         if (taken.email) throw AuthErrors.emailTaken();
         if (taken.username) throw AuthErrors.usernameTaken();
         const user = new User();
@@ -74,16 +79,8 @@ export class AuthService {
         user.phoneNumber = dto.phoneNumber ?? null;
         if (dto.timezone) user.timezone = dto.timezone;
         if (dto.preferredCurrency) user.preferredCurrency = dto.preferredCurrency;
-        await em.persist(user).flush();
-        await this.outbox.append(em, {
-          type: 'user.registered',
-          subject: user.id,
-          data: {
-            userId: user.id, username: user.username, email: user.email, firstName: user.firstName ?? null,
-            lastName: user.lastName ?? null, preferredCurrency: user.preferredCurrency, timezone: user.timezone,
-            dateJoined: user.dateJoined.toISOString(),
-          },
-        });
+        await this.users.insert(em, user);
+        await this.outbox.append(em, UserEvents.registered(user));
         await this.issueVerification(em, user);
         return toUserView(user);
       });
@@ -106,38 +103,30 @@ export class AuthService {
     v.token = hashToken(token);
     v.email = user.email;
     v.expiresAt = new Date(Date.now() + this.config.EMAIL_VERIFICATION_TTL_HOURS * 3600 * 1000);
-    await em.persist(v).flush();
-    await this.outbox.append(em, {
-      type: 'email_verification.requested',
-      subject: user.id,
-      data: { userId: user.id, email: user.email, token, expiresAt: v.expiresAt.toISOString(), firstName: user.firstName ?? null },
-    });
+    await this.users.insertVerification(em, v);
+    await this.outbox.append(em, EmailVerificationEvents.requested(user, v, token));
   }
 
   /** Always the same answer, so it cannot tell who has an account. */
   async resendVerification(dto: EmailDto): Promise<void> {
-    await this.users.transaction(async (em) => {
-      const user = await this.users.findByEmail(dto.email, em);
+    await inTransaction(this.orm, async (em) => {
+      const user = await this.users.findByEmail(em, dto.email);
       if (!user || user.isVerified || !user.isActive) return;
       await this.issueVerification(em, user);
     });
   }
 
   async verifyEmail(dto: VerifyEmailDto): Promise<UserView> {
-    return this.users.transaction(async (em) => {
-      const v = await this.users.findVerificationForUpdate(hashToken(dto.token), em);
+    return inTransaction(this.orm, async (em) => {
+      const v = await this.users.findVerificationForUpdate(em, hashToken(dto.token));
       if (!v || v.isUsed) throw AuthErrors.tokenInvalid();
       if (v.expiresAt.getTime() < Date.now()) throw AuthErrors.tokenExpired();
-      const user = await this.users.findById(v.userId, em);
+      const user = await this.users.findById(em, v.userId);
       if (!user || user.email.toLowerCase() !== v.email.toLowerCase()) throw AuthErrors.tokenInvalid();
       v.isUsed = true;
       user.isVerified = true;
-      await em.flush();
-      await this.outbox.append(em, {
-        type: 'user.email_verified',
-        subject: user.id,
-        data: { userId: user.id, email: v.email, verifiedAt: new Date().toISOString() },
-      });
+      await this.users.flush(em);
+      await this.outbox.append(em, UserEvents.emailVerified(user, v.email));
       return toUserView(user);
     });
   }
@@ -150,15 +139,15 @@ export class AuthService {
    */
   async login(dto: LoginDto, meta: RequestMeta = {}): Promise<Session> {
     const { LOCKOUT_THRESHOLD: threshold, LOCKOUT_DURATION_SECONDS: lockSeconds } = this.config;
-    const user = await this.users.findForLogin(dto.login);
+    const user = await this.users.findForLogin(freshEm(this.orm), dto.login);
     if (!user) {
       const loginHash = hashToken(dto.login.trim().toLowerCase());
-      if (await this.accounts.unknownLoginLocked(loginHash)) {
+      if (await this.accounts.unknownLoginLocked(freshEm(this.orm), loginHash)) {
         await this.hasher.verifyAgainstDummy(dto.password);
         throw AuthErrors.locked();
       }
       await this.hasher.verifyAgainstDummy(dto.password);
-      await this.accounts.recordUnknownFailure(loginHash, threshold, lockSeconds);
+      await this.accounts.recordUnknownFailure(freshEm(this.orm), loginHash, threshold, lockSeconds);
       throw AuthErrors.invalidCredentials();
     }
     if (user.accountLockedUntil && user.accountLockedUntil.getTime() > Date.now()) {
@@ -166,22 +155,16 @@ export class AuthService {
       throw AuthErrors.locked();
     }
     if (!(await this.hasher.verify(user.password, dto.password))) {
-      const outcome = await this.accounts.recordUserFailure(user.id, threshold, lockSeconds);
+      const outcome = await this.accounts.recordUserFailure(freshEm(this.orm), user.id, threshold, lockSeconds);
       if (outcome.justLocked) {
-        await this.users.transaction((em) =>
-          this.outbox.append(em, {
-            type: 'user.locked',
-            subject: user.id,
-            data: { userId: user.id, at: new Date().toISOString(), byUserId: null, lockedUntil: outcome.lockedUntil?.toISOString() ?? null },
-          }),
-        );
+        await inTransaction(this.orm, (em) => this.outbox.append(em, UserEvents.locked(user.id, outcome.lockedUntil)));
       }
       throw AuthErrors.invalidCredentials();
     }
     if (!user.isActive) throw AuthErrors.inactive();
     if (!user.isVerified) throw AuthErrors.emailNotVerified();
-    await this.accounts.recordSuccess(user.id, meta.ip ?? null);
-    return this.users.transaction((em) => this.startSession(em, user, meta, null));
+    await this.accounts.recordSuccess(freshEm(this.orm), user.id, meta.ip ?? null);
+    return inTransaction(this.orm, (em) => this.startSession(em, user, meta, null));
   }
 
   private async startSession(em: EntityManager, user: User, meta: RequestMeta, parent: RefreshToken | null): Promise<Session> {
@@ -209,20 +192,20 @@ export class AuthService {
    * Presenting a spent token again means it was stolen or replayed: the whole family is revoked.
    */
   async refresh(dto: RefreshDto, meta: RequestMeta = {}): Promise<Session> {
-    const outcome = await this.users.transaction(async (em) => {
+    const outcome = await inTransaction(this.orm, async (em) => {
       const rt = await this.accounts.findRefreshForUpdate(em, hashToken(dto.refreshToken));
       if (!rt || rt.revokedAt || rt.expiresAt.getTime() <= Date.now()) return { error: AuthErrors.refreshInvalid() };
       if (rt.usedAt) {
         await this.accounts.revokeFamily(em, rt.familyId, 'reuse_detected');
         return { error: AuthErrors.refreshReused() };
       }
-      const user = await this.users.findById(rt.userId, em);
+      const user = await this.users.findById(em, rt.userId);
       if (!user || !user.isActive || !user.isVerified || (user.accountLockedUntil && user.accountLockedUntil.getTime() > Date.now())) {
         await this.accounts.revokeFamily(em, rt.familyId, 'deactivated');
         return { error: AuthErrors.refreshInvalid() };
       }
       rt.usedAt = new Date();
-      await em.flush();
+      await this.users.flush(em);
       return { session: await this.startSession(em, user, meta, rt) };
     });
     // The revocation above must commit, so the error is thrown only after the transaction.
@@ -232,7 +215,7 @@ export class AuthService {
 
   /** Ends the session the refresh token belongs to. Unknown tokens are ignored (same answer). */
   async logout(dto: RefreshDto): Promise<void> {
-    await this.users.transaction(async (em) => {
+    await inTransaction(this.orm, async (em) => {
       const rt = await this.accounts.findRefreshForUpdate(em, hashToken(dto.refreshToken));
       if (rt) await this.accounts.revokeFamily(em, rt.familyId, 'logout');
     });
@@ -242,8 +225,8 @@ export class AuthService {
 
   /** Always the same answer; mails a reset link when an active account has this address. */
   async forgotPassword(dto: EmailDto): Promise<void> {
-    await this.users.transaction(async (em) => {
-      const user = await this.users.findByEmail(dto.email, em);
+    await inTransaction(this.orm, async (em) => {
+      const user = await this.users.findByEmail(em, dto.email);
       if (!user || !user.isActive) return;
       const token = newSecret();
       const reset = new PasswordReset();
@@ -252,27 +235,23 @@ export class AuthService {
       reset.tokenHash = hashToken(token);
       reset.expiresAt = new Date(Date.now() + this.config.PASSWORD_RESET_TTL_MINUTES * 60 * 1000);
       await this.accounts.replacePasswordReset(em, reset);
-      await this.outbox.append(em, {
-        type: 'password_reset.requested',
-        subject: user.id,
-        data: { userId: user.id, email: user.email, token, expiresAt: reset.expiresAt.toISOString(), firstName: user.firstName ?? null },
-      });
+      await this.outbox.append(em, PasswordResetEvents.requested(user, reset, token));
     });
   }
 
   /** Sets a new password from a reset link; ends every session and lifts a lockout. */
   async resetPassword(dto: ResetPasswordDto): Promise<void> {
-    const reset = await this.users.transaction(async (em) => {
+    const reset = await inTransaction(this.orm, async (em) => {
       const r = await this.accounts.findResetForUpdate(em, hashToken(dto.token));
       if (!r || r.usedAt) throw AuthErrors.resetInvalid();
       if (r.expiresAt.getTime() <= Date.now()) throw AuthErrors.resetExpired();
       return r;
     });
-    const user = await this.users.findById(reset.userId);
+    const user = await this.users.findById(freshEm(this.orm), reset.userId);
     if (!user || !user.isActive) throw AuthErrors.resetInvalid();
     this.policy.assertAcceptable(dto.newPassword, user);
     const hash = await this.hasher.hash(dto.newPassword);
-    await this.users.transaction(async (em) => {
+    await inTransaction(this.orm, async (em) => {
       const r = await this.accounts.findResetForUpdate(em, hashToken(dto.token));
       if (!r || r.usedAt) throw AuthErrors.resetInvalid(); // used meanwhile
       r.usedAt = new Date();
@@ -282,26 +261,22 @@ export class AuthService {
   }
 
   async changePassword(userId: string, dto: ChangePasswordDto): Promise<void> {
-    const user = await this.users.findByIdWithPassword(userId);
+    const user = await this.users.findByIdWithPassword(freshEm(this.orm), userId);
     if (!user || !user.isActive) throw AuthErrors.userNotFound();
     if (!(await this.hasher.verify(user.password, dto.currentPassword))) throw AuthErrors.currentPasswordWrong();
     this.policy.assertAcceptable(dto.newPassword, user);
     const hash = await this.hasher.hash(dto.newPassword);
-    await this.users.transaction((em) => this.setPassword(em, user.id, hash, 'password_changed'));
+    await inTransaction(this.orm, (em) => this.setPassword(em, user.id, hash, 'password_changed'));
   }
 
   private async setPassword(em: EntityManager, userId: string, hash: string, reason: 'password_reset' | 'password_changed'): Promise<void> {
     await this.users.updatePassword(em, userId, hash);
     await this.accounts.revokeAllForUser(em, userId, reason);
-    await this.outbox.append(em, {
-      type: 'user.password_changed',
-      subject: userId,
-      data: { userId, at: new Date().toISOString(), byUserId: reason === 'password_changed' ? userId : null },
-    });
+    await this.outbox.append(em, UserEvents.passwordChanged(userId, reason === 'password_changed' ? userId : null));
   }
 
   async me(userId: string): Promise<UserView> {
-    const user = await this.users.findById(userId);
+    const user = await this.users.findById(freshEm(this.orm), userId);
     if (!user || !user.isActive) throw AuthErrors.userNotFound();
     return toUserView(user);
   }

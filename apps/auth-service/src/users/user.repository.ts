@@ -1,16 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { EntityManager } from '@mikro-orm/postgresql';
 import { EmailVerification, User } from './user.entity';
 
 @Injectable()
 export class UserRepository {
-  constructor(private readonly orm: MikroORM) {}
-
-  transaction<T>(fn: (em: EntityManager) => Promise<T>): Promise<T> {
-    return this.orm.em.fork().transactional(fn);
-  }
-
-  async existsByEmailOrUsername(email: string, username: string, em: EntityManager): Promise<{ email: boolean; username: boolean }> {
+  async existsByEmailOrUsername(em: EntityManager, email: string, username: string): Promise<{ email: boolean; username: boolean }> {
     const rows = await em.getConnection().execute<{ email: boolean; username: boolean }[]>(
       `SELECT bool_or(lower(email) = lower(?)) AS email, bool_or(lower(username) = lower(?)) AS username
          FROM users WHERE lower(email) = lower(?) OR lower(username) = lower(?)`,
@@ -21,31 +15,36 @@ export class UserRepository {
     return { email: !!rows[0]?.email, username: !!rows[0]?.username };
   }
 
-  findById(id: string, em: EntityManager = this.orm.em.fork()): Promise<User | null> {
+  async insert(em: EntityManager, user: User): Promise<void> {
+    await em.persist(user).flush();
+  }
+
+  findById(em: EntityManager, id: string): Promise<User | null> {
     return em.findOne(User, { id });
   }
 
   /** By email or username, case-insensitively, with the password hash loaded. */
-  async findForLogin(login: string): Promise<User | null> {
-    const em = this.orm.em.fork();
+  async findForLogin(em: EntityManager, login: string): Promise<User | null> {
     const [row] = await em.getConnection().execute<{ id: string }[]>(
       `SELECT id FROM users WHERE lower(email) = lower(?) OR lower(username) = lower(?) LIMIT 1`,
       [login, login],
+      'all',
+      em.getTransactionContext(),
     );
     if (!row) return null;
     return em.findOne(User, { id: row.id }, { populate: ['password'] });
   }
 
   /** Case-insensitively, through the unique index on lower(email). */
-  async findByEmail(email: string, em: EntityManager = this.orm.em.fork()): Promise<User | null> {
+  async findByEmail(em: EntityManager, email: string): Promise<User | null> {
     const [row] = await em.getConnection().execute<{ id: string }[]>(
       'SELECT id FROM users WHERE lower(email) = lower(?)', [email], 'all', em.getTransactionContext(),
     );
     return row ? em.findOne(User, { id: row.id }) : null;
   }
 
-  findByIdWithPassword(id: string): Promise<User | null> {
-    return this.orm.em.fork().findOne(User, { id }, { populate: ['password'] });
+  findByIdWithPassword(em: EntityManager, id: string): Promise<User | null> {
+    return em.findOne(User, { id }, { populate: ['password'] });
   }
 
   /** New hash; a password change also lifts any lockout. */
@@ -58,8 +57,16 @@ export class UserRepository {
     );
   }
 
+  async insertVerification(em: EntityManager, verification: EmailVerification): Promise<void> {
+    await em.persist(verification).flush();
+  }
+
   /** Locks the verification row for this token hash, if unused. */
-  findVerificationForUpdate(tokenHash: string, em: EntityManager): Promise<EmailVerification | null> {
+  findVerificationForUpdate(em: EntityManager, tokenHash: string): Promise<EmailVerification | null> {
     return em.findOne(EmailVerification, { token: tokenHash }, { lockMode: 4 /* PESSIMISTIC_WRITE */ });
+  }
+
+  async flush(em: EntityManager): Promise<void> {
+    await em.flush();
   }
 }
