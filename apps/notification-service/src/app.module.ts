@@ -1,10 +1,19 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ServiceKitModule, ServiceRuntime } from '@tally/service-kit';
+import { IdentityModule, identitySources } from '@tally/identity';
+import { ServiceKitModule } from '@tally/service-kit';
+import { EMAIL_QUEUE } from './notifications/notification.handlers';
 import { NotificationModule } from './notifications/notification.module';
+import type { NotificationRuntime } from './runtime';
 
 @Module({})
 export class AppModule {
-  static forRoot(runtime: ServiceRuntime<any>): DynamicModule {
-    return { module: AppModule, imports: [ServiceKitModule.forRoot(runtime), NotificationModule] };
+  static forRoot({ runtime, emailQueue }: NotificationRuntime): DynamicModule {
+    return {
+      module: AppModule,
+      global: true,
+      imports: [ServiceKitModule.forRoot(runtime, identitySources(runtime.orm)), IdentityModule.forRoot({ keepEmail: true }), NotificationModule],
+      providers: [{ provide: EMAIL_QUEUE, useValue: emailQueue }],
+      exports: [EMAIL_QUEUE],
+    };
   }
 }

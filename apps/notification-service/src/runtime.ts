@@ -1,29 +1,26 @@
 import { loadConfig } from '@tally/config';
-import { ServiceRuntime, registerIdentityProjections } from '@tally/service-kit';
+import { identityEntities } from '@tally/identity';
+import { ServiceRuntime } from '@tally/service-kit';
 import { NotificationServiceConfig } from './config/notification.config';
 import { DeliverySweeper } from './delivery/delivery.sweeper';
 import { EmailQueue } from './delivery/email-queue';
-import { entities } from './entities';
+import { entities as ownEntities } from './entities';
 import { migrations } from './migrations';
-import { registerNotificationHandlers } from './notifications/notification.handlers';
 import { NotificationRepository } from './notifications/notification.repository';
-import { NotificationService } from './notifications/notification.service';
 
 export const SERVICE_NAME = 'notification-service';
-export { entities };
+export const entities = [...ownEntities, ...identityEntities];
 
 export interface NotificationRuntime {
   runtime: ServiceRuntime<NotificationServiceConfig>;
   emailQueue: EmailQueue;
-  /** Started by main.ts once the app listens; stopped on shutdown. */
+  /** Started once the app listens; stopped on shutdown. */
   sweeper: DeliverySweeper;
 }
 
 export async function createRuntime(env = process.env): Promise<NotificationRuntime> {
   const config = loadConfig(NotificationServiceConfig, env);
   const runtime = await ServiceRuntime.create({ name: SERVICE_NAME, config, entities, migrations });
-  // notification-service sends mail, so it keeps users' addresses.
-  registerIdentityProjections(runtime.consumer, { keepEmail: true });
 
   const emailQueue = new EmailQueue({
     redisUrl: config.REDIS_URL,
@@ -37,11 +34,6 @@ export async function createRuntime(env = process.env): Promise<NotificationRunt
   runtime.healthChecks.push({ name: 'redis', critical: false, check: () => emailQueue.ping() });
 
   const repository = new NotificationRepository(runtime.orm);
-  registerNotificationHandlers(runtime.consumer, {
-    notifications: new NotificationService(repository),
-    emailQueue,
-    logger: runtime.logger.child({ component: 'notification-handlers' }),
-  });
 
   const sweeper = new DeliverySweeper(repository, emailQueue, {
     intervalMs: config.EMAIL_SWEEP_INTERVAL_MS,
@@ -53,7 +45,7 @@ export async function createRuntime(env = process.env): Promise<NotificationRunt
     await sweeper.stop();
     // Stop the consumer before closing the queue, so no handler's after-commit enqueue hits a
     // closed queue (runtime.shutdown() stopping it again afterwards is a no-op).
-    await runtime.consumer.stop();
+    await runtime.transport.close();
     await emailQueue.close();
   });
   return { runtime, emailQueue, sweeper };

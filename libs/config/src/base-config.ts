@@ -41,6 +41,25 @@ export class MessagingConfig extends DatabaseConfig {
   @IsInt() @Min(1) @Max(20)
   CONSUMER_MAX_ATTEMPTS: number = 5;
 
+  /** Most events a consumer applies in one transaction (a partition's batch is split into chunks of this size). */
+  @IsInt() @Min(1) @Max(1000)
+  CONSUMER_BATCH_SIZE: number = 200;
+
+  /** Partitions a consumer handles at once, each on its own database connection. */
+  @IsInt() @Min(1) @Max(32)
+  CONSUMER_PARTITIONS_CONCURRENTLY: number = 3;
+
+  /** How long sent outbox rows are kept (for inspection) before they are pruned. */
+  @IsInt() @Min(1) @Max(24 * 365)
+  OUTBOX_RETENTION_HOURS: number = 7 * 24;
+
+  /**
+   * How long inbox rows are kept. A redelivered or replayed event older than this would be applied again,
+   * so it must exceed how long an event can come back: the topics' and DLQs' retention (30 days for DLQs).
+   */
+  @IsInt() @Min(1) @Max(24 * 3650)
+  INBOX_RETENTION_HOURS: number = 45 * 24;
+
   /** Consumer group session timeout; lower in tests so a crashed member is replaced sooner. */
   @IsInt() @Min(6000) @Max(300000)
   KAFKA_SESSION_TIMEOUT_MS: number = 30000;

@@ -40,6 +40,10 @@ describe('loadConfig', () => {
       KAFKA_TOPIC_PREFIX: '',
       OUTBOX_POLL_INTERVAL_MS: 1000,
       CONSUMER_MAX_ATTEMPTS: 5,
+      CONSUMER_BATCH_SIZE: 200,
+      CONSUMER_PARTITIONS_CONCURRENTLY: 3,
+      OUTBOX_RETENTION_HOURS: 168,
+      INBOX_RETENTION_HOURS: 1080,
       JWT_ISSUER: 'tally-auth',
       JWT_AUDIENCE: 'tally-api',
     });

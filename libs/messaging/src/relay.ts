@@ -12,8 +12,6 @@ export interface OutboxRelayOptions {
   metrics?: Metrics;
   pollIntervalMs?: number;
   batchSize?: number;
-  /** Sent rows older than this are deleted. */
-  retentionMs?: number;
 }
 
 interface Row {
@@ -39,7 +37,6 @@ export class OutboxRelay {
   /** Set by a NOTIFY; makes the next wait return at once, so a notification during a publish is not lost. */
   private notified = false;
   private listener?: Client;
-  private lastCleanup = 0;
   private readonly pollIntervalMs: number;
   private readonly batchSize: number;
 
@@ -135,7 +132,6 @@ export class OutboxRelay {
       try {
         published = await this.drainOnce();
         backoff = 0;
-        await this.cleanupIfDue();
       } catch (err) {
         this.opts.metrics?.outboxPublishFailures.inc();
         backoff = Math.min(backoff ? backoff * 2 : 250, 5000);
@@ -185,13 +181,6 @@ export class OutboxRelay {
       await client.end().catch(() => undefined);
       if (this.running) await new Promise((r) => setTimeout(r, 2000));
     }
-  }
-
-  private async cleanupIfDue(): Promise<void> {
-    const retention = this.opts.retentionMs ?? 7 * 24 * 3600 * 1000;
-    if (Date.now() - this.lastCleanup < 10 * 60 * 1000) return;
-    this.lastCleanup = Date.now();
-    await this.opts.pool.query(`DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < now() - ($1::bigint * interval '1 millisecond')`, [retention]);
   }
 }
 

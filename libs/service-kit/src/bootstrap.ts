@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
 import { PinoNestLogger, newTraceparent, childTraceparent, runHealthChecks, runWithContext, sanitizeCorrelationId } from '@tally/observability';
+import { RethrowEventErrors } from '@tally/messaging';
 import { ServiceRuntime } from './runtime';
 import { ProblemDetailsFilter } from './problem';
 import { createValidationPipe } from './validation';
@@ -85,8 +86,13 @@ export async function bootstrapHttpService(runtime: ServiceRuntime<any>, appModu
   installOpenApi(app, fastify, { title: runtime.name, logger: runtime.logger });
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(createValidationPipe());
+  // Event handlers: the modules' @EventPattern methods, served by the inbox transport; their errors reach the
+  // consumer unchanged (retries, dead letters), not as Nest's generic "Internal server error".
+  const events = app.connectMicroservice({ strategy: runtime.transport }, { inheritAppConfig: false });
+  events.useGlobalFilters(new RethrowEventErrors());
   await app.init();
-  await runtime.startMessaging();
+  runtime.startMessaging();
+  await app.startAllMicroservices();
   await app.listen(opts.port, opts.host ?? '0.0.0.0');
   runtime.logger.info({ port: opts.port }, `${runtime.name} listening`);
   installShutdown(runtime.name, runtime, () => app.close());

@@ -5,7 +5,6 @@ import { EventConsumer, OutboxWriter } from '@tally/messaging';
 import { AccessTokenGuard, AccessTokenVerifier, PublicKeySource, UserStatusSource } from '@tally/security';
 import { Metrics } from '@tally/observability';
 import { ServiceRuntime } from './runtime';
-import { ProjectedKeySource, ProjectedUserStatus } from './identity-projections';
 
 export const REDIS = Symbol('REDIS');
 export const CONFIG = Symbol('CONFIG');
@@ -14,8 +13,12 @@ export const CONFIG = Symbol('CONFIG');
 @Global()
 @Module({})
 export class ServiceKitModule {
-  static forRoot(runtime: ServiceRuntime<any>, keySource?: PublicKeySource): DynamicModule {
-    const verifier = new AccessTokenVerifier(keySource ?? new ProjectedKeySource(runtime.orm), {
+  /**
+   * `identity` says where public keys and users' active flags come from: the identity projections'
+   * tables (`identitySources(orm)` of @tally/identity) in every service, auth's own tables in auth.
+   */
+  static forRoot(runtime: ServiceRuntime<any>, identity: { keys: PublicKeySource; userStatus: UserStatusSource }): DynamicModule {
+    const verifier = new AccessTokenVerifier(identity.keys, {
       issuer: runtime.config.JWT_ISSUER,
       audience: runtime.config.JWT_AUDIENCE,
     });
@@ -27,7 +30,7 @@ export class ServiceKitModule {
       { provide: EventConsumer, useValue: runtime.consumer },
       { provide: Metrics, useValue: runtime.metrics },
       { provide: AccessTokenVerifier, useValue: verifier },
-      { provide: UserStatusSource, useValue: new ProjectedUserStatus(runtime.orm) },
+      { provide: UserStatusSource, useValue: identity.userStatus },
       { provide: REDIS, useValue: runtime.redis ?? null },
       { provide: APP_GUARD, useClass: AccessTokenGuard },
     ];

@@ -5,7 +5,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { MessagingConfig } from '@tally/config';
 import { HealthCheck, Metrics, createLogger } from '@tally/observability';
 import { MigrationEntry, initOrm, runMigrations } from '@tally/persistence';
-import { EventConsumer, KafkaBus, MessageProducer, OutboxRelay, OutboxWriter, ensureContractTopics } from '@tally/messaging';
+import { EventConsumer, InboxTransport, KafkaBus, MessageProducer, MessagingRetention, OutboxRelay, OutboxWriter, ensureContractTopics } from '@tally/messaging';
 
 export interface RuntimeOptions<C extends MessagingConfig> {
   name: string;
@@ -30,9 +30,12 @@ export class ServiceRuntime<C extends MessagingConfig = MessagingConfig> {
   readonly metrics: Metrics;
   readonly outbox: OutboxWriter;
   readonly consumer: EventConsumer;
+  /** The `@nestjs/microservices` transport that serves the modules' `@EventPattern` handlers from `consumer`. */
+  readonly transport: InboxTransport;
   readonly healthChecks: HealthCheck[] = [];
   readonly redis?: Redis;
   private relay?: OutboxRelay;
+  private retention?: MessagingRetention;
   private readonly shutdownSteps: ShutdownStep[] = [];
   private shuttingDown = false;
 
@@ -58,10 +61,24 @@ export class ServiceRuntime<C extends MessagingConfig = MessagingConfig> {
       logger: logger.child({ component: 'event-consumer' }),
       metrics: this.metrics,
       maxAttempts: config.CONSUMER_MAX_ATTEMPTS,
+      batchSize: config.CONSUMER_BATCH_SIZE,
+    });
+    this.transport = new InboxTransport(this.consumer, {
+      logger: logger.child({ component: 'inbox-transport' }),
+      // The topics (and their DLQs) must exist before the group joins them.
+      beforeStart: () => ensureContractTopics(bus),
     });
     this.healthChecks.push({ name: 'database', critical: true, check: async () => void (await pool.query('SELECT 1')) });
     // Kafka being down delays events (they wait in the outbox) but the service keeps serving.
     this.healthChecks.push({ name: 'kafka', critical: false, check: () => bus.ping() });
+    // A consumer that is down (crashed, restarting) delays events; readiness says so without failing.
+    this.healthChecks.push({
+      name: 'consumer',
+      critical: false,
+      check: async () => {
+        if (!this.transport.isHealthy()) throw new Error(`consumer ${this.consumer.state()}`);
+      },
+    });
     if (redisUrl) {
       this.redis = new Redis(redisUrl, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
       this.redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
@@ -85,6 +102,7 @@ export class ServiceRuntime<C extends MessagingConfig = MessagingConfig> {
         sessionTimeout: opts.config.KAFKA_SESSION_TIMEOUT_MS,
         heartbeatInterval: Math.max(1000, Math.floor(opts.config.KAFKA_SESSION_TIMEOUT_MS / 10)),
         rebalanceTimeout: Math.max(opts.config.KAFKA_SESSION_TIMEOUT_MS, 10000),
+        partitionsConsumedConcurrently: opts.config.CONSUMER_PARTITIONS_CONCURRENTLY,
       },
     });
     const producer = bus.producer();
@@ -99,31 +117,21 @@ export class ServiceRuntime<C extends MessagingConfig = MessagingConfig> {
         pollIntervalMs: opts.config.OUTBOX_POLL_INTERVAL_MS,
       });
     }
+    // Sent outbox rows and old inbox rows are pruned (one replica at a time), so neither table grows without bound.
+    runtime.retention = new MessagingRetention({
+      pool,
+      logger: logger.child({ component: 'messaging-retention' }),
+      metrics: runtime.metrics,
+      outboxRetentionMs: opts.config.OUTBOX_RETENTION_HOURS * 3600_000,
+      inboxRetentionMs: opts.config.INBOX_RETENTION_HOURS * 3600_000,
+    });
     return runtime;
   }
 
-  /** Starts the relay and the consumer group. Kafka being down does not stop the service: both retry. */
-  async startMessaging(): Promise<void> {
+  /** Starts the outbox relay and the retention of messaging tables (the consumer is started by Nest through `transport`). Kafka being down does not stop the service: it retries. */
+  startMessaging(): void {
     this.relay?.start();
-    void this.startConsumerWithRetry();
-  }
-
-  /** In the background: make sure the topics exist, then join the consumer group; retried until it works. */
-  private async startConsumerWithRetry(): Promise<void> {
-    for (let attempt = 1; !this.shuttingDown; attempt++) {
-      try {
-        await ensureContractTopics(this.bus);
-        if (!this.consumer.topics().length) return;
-        await this.consumer.start();
-        this.logger.info({ topics: this.consumer.topics() }, 'consumer group started');
-        return;
-      } catch (err) {
-        const delay = Math.min(1000 * attempt, 10000);
-        this.logger.warn({ err: (err as Error).message, retryInMs: delay }, 'could not start the consumer; retrying');
-        await this.consumer.stop().catch(() => undefined);
-        await new Promise((r) => setTimeout(r, delay));
-      }
-    }
+    this.retention?.start();
   }
 
   /** Registers work to do on shutdown: after HTTP and the consumer stop, before the outbox flush and connections close. */
@@ -146,8 +154,9 @@ export class ServiceRuntime<C extends MessagingConfig = MessagingConfig> {
       }
     };
     // No new messages first; then the service's own steps (sweepers, queues) that handlers may use.
-    await step('consumer', () => this.consumer.stop());
+    await step('consumer', () => this.transport.close());
     for (const s of this.shutdownSteps) await step(s.name, s.run);
+    await step('messaging retention', () => this.retention?.stop() ?? Promise.resolve());
     await step('outbox relay', () => this.relay?.stop(5000) ?? Promise.resolve());
     await step('kafka', () => this.bus.close());
     await step('redis', async () => this.redis?.quit());

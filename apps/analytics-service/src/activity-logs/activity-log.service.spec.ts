@@ -1,8 +1,9 @@
 import type { EventEnvelope } from '@tally/contracts';
-import type { EventConsumer, EventHandler, HandlerContext } from '@tally/messaging';
+import type { EventConsumer, HandlerContext } from '@tally/messaging';
 import { ActivityLog } from './activity-log.entity';
 import { ActivityLogRepository } from './activity-log.repository';
-import { ActivityLogService, activityFromEvent, registerWithActivityLog } from './activity-log.service';
+import { ActivityLogHook } from './activity-log.hook';
+import { ActivityLogService, activityFromEvent } from './activity-log.service';
 
 const USER = '5f0c3c1e-8a5b-4c1e-9a7e-2f1d3b4c5d6e';
 const ADMIN = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
@@ -112,56 +113,25 @@ describe('activityFromEvent', () => {
   });
 });
 
-describe('registerWithActivityLog', () => {
-  function fakeConsumer() {
-    const handlers = new Map<string, EventHandler<any>>();
-    const consumer = {} as EventConsumer;
-    consumer.on = jest.fn((type: string, handler: EventHandler<any>) => {
-      if (handlers.has(type)) throw new Error(`handler for ${type} already registered`);
-      handlers.set(type, handler);
-      return consumer;
-    }) as unknown as EventConsumer['on'];
-    return { consumer, handlers };
-  }
+describe('ActivityLogHook', () => {
+  it('registers itself with the consumer for the audited types only', () => {
+    const use = jest.fn();
+    const hook = new ActivityLogHook({ use } as unknown as EventConsumer);
+    hook.onModuleInit();
+    expect(use).toHaveBeenCalledWith(hook);
+    expect([...hook.types].sort()).toEqual(['user.email_verified', 'user.registered']);
+  });
 
-  it('adds the audit row to an audited type\'s handler, in the same transaction, after the projection', async () => {
-    const { consumer, handlers } = fakeConsumer();
-    const projection = jest.fn(async (_e: unknown, ctx: HandlerContext) => {
-      await ctx.em.getConnection().execute('INSERT INTO users ...', [], 'run', ctx.em.getTransactionContext());
-    });
-
-    registerWithActivityLog(consumer, (c) => c.on('user.registered', projection), ['user.registered']);
+  it('writes the audit row on the consumer\'s transaction', async () => {
+    const hook = new ActivityLogHook({ use: jest.fn() } as unknown as EventConsumer);
     const { execute, ctx } = fakeTransaction();
-    await handlers.get('user.registered')!(registered(), ctx);
+    await hook.run(registered(), ctx);
 
-    expect(projection).toHaveBeenCalledTimes(1);
-    expect(execute.mock.calls.map((c) => c[0])).toEqual(['INSERT INTO users ...', expect.stringContaining('INSERT INTO activity_logs')]);
-    const [, params, , trx] = execute.mock.calls[1];
+    expect(execute).toHaveBeenCalledTimes(1);
+    const [sql, params, , trx] = execute.mock.calls[0];
+    expect(sql).toContain('INSERT INTO activity_logs');
     expect(trx).toBe('trx');
     expect(params).toEqual(['3e1f2d4c-5b6a-4978-8a9b-0c1d2e3f4a5b', USER, 'user.registered', 'user', USER, 'alice', expect.any(String), null, null, '2026-11-20T08:30:00.123Z']);
     expect(JSON.parse(params[6])).toMatchObject({ username: 'alice' });
-  });
-
-  it('passes other handlers through untouched and audits audited types nobody else handles', async () => {
-    const { consumer, handlers } = fakeConsumer();
-    const keys = jest.fn();
-
-    registerWithActivityLog(consumer, (c) => c.on('signing_key.published', keys), ['user.registered', 'user.email_verified']);
-
-    expect(handlers.get('signing_key.published')).toBe(keys);
-    expect([...handlers.keys()].sort()).toEqual(['signing_key.published', 'user.email_verified', 'user.registered']);
-    const { execute, ctx } = fakeTransaction();
-    await handlers.get('user.email_verified')!(registered({ type: 'user.email_verified', data: { userId: USER, email: 'alice@example.com', verifiedAt: '2026-11-20T09:00:00.000Z' } }), ctx);
-    expect(execute).toHaveBeenCalledTimes(1);
-    expect(execute.mock.calls[0][1]).toEqual(expect.arrayContaining(['user.email_verified', USER]));
-  });
-
-  it('a projection that fails writes no audit row (the transaction rolls back and the event is retried)', async () => {
-    const { consumer, handlers } = fakeConsumer();
-    registerWithActivityLog(consumer, (c) => c.on('user.registered', async () => { throw new Error('db down'); }), ['user.registered']);
-    const { execute, ctx } = fakeTransaction();
-
-    await expect(handlers.get('user.registered')!(registered(), ctx)).rejects.toThrow('db down');
-    expect(execute).not.toHaveBeenCalled();
   });
 });

@@ -1,10 +1,9 @@
 import { isIP } from 'node:net';
 import { Injectable } from '@nestjs/common';
-import type { EventData, EventEnvelope, EventType } from '@tally/contracts';
-import type { EventConsumer, EventHandler, HandlerContext } from '@tally/messaging';
+import type { EventEnvelope } from '@tally/contracts';
 import { Page } from '@tally/service-kit';
 import { ActivityLog } from './activity-log.entity';
-import { ActivityLogRepository, NewActivityLog, insertActivityLog } from './activity-log.repository';
+import { ActivityLogRepository, NewActivityLog } from './activity-log.repository';
 
 export interface ActivityView {
   id: string;
@@ -19,12 +18,6 @@ export interface ActivityView {
   userAgent: string | null;
   createdAt: string;
 }
-
-/**
- * Event types that write an audit row. Only topics every service may read: `email_verification.requested`
- * (it carries a token) and `signing_key.published` (no user, infrastructure) are deliberately not audited.
- */
-export const AUDITED_EVENT_TYPES: readonly EventType[] = ['user.registered', 'user.email_verified'];
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -82,39 +75,6 @@ export function activityFromEvent(event: EventEnvelope): NewActivityLog {
     userAgent: textOrNull(event.actor?.userAgent, 1000),
     createdAt: event.time,
   };
-}
-
-async function recordActivity(event: EventEnvelope, ctx: HandlerContext): Promise<void> {
-  await insertActivityLog(ctx.em, activityFromEvent(event));
-}
-
-/**
- * Lets `register` add its handlers to `consumer` (which takes one handler per event type), each audited type's
- * handler then also writing the audit row, in the same transaction. Audited types `register` has no handler for
- * get one that only writes the audit row. So the shared identity projections are reused as they are, not copied.
- */
-export function registerWithActivityLog(
-  consumer: EventConsumer,
-  register: (consumer: EventConsumer) => void,
-  audited: readonly EventType[] = AUDITED_EVENT_TYPES,
-): void {
-  const pending = new Set<EventType>(audited);
-  const on = <T extends EventType>(type: T, handler: EventHandler<T>): EventConsumer => {
-    if (!pending.delete(type)) return consumer.on(type, handler);
-    return consumer.on(type, async (event: EventEnvelope<T, EventData<T>>, ctx: HandlerContext) => {
-      await handler(event, ctx);
-      await recordActivity(event, ctx);
-    });
-  };
-  const auditing = new Proxy(consumer, {
-    get(target, prop) {
-      if (prop === 'on') return on;
-      const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-  register(auditing);
-  for (const type of pending) consumer.on(type, recordActivity);
 }
 
 export function toActivityView(a: ActivityLog): ActivityView {

@@ -1,5 +1,9 @@
 import { MigrationEntry } from '@tally/persistence';
+import { Migration20261201000100_identity_projection_event_time } from './Migration20261201000100_identity_projection_event_time';
 import { Migration20261122000100_init } from './Migration20261122000100_init';
 
 /** Applied in this order; never edit a shipped migration, add a new one. */
-export const migrations: MigrationEntry[] = [{ name: 'Migration20261122000100_init', class: Migration20261122000100_init }];
+export const migrations: MigrationEntry[] = [
+  { name: 'Migration20261122000100_init', class: Migration20261122000100_init },
+  { name: 'Migration20261201000100_identity_projection_event_time', class: Migration20261201000100_identity_projection_event_time },
+];

@@ -1,6 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
 import { MESSAGING_SCHEMA_SQL } from '@tally/messaging';
-import { IDENTITY_PROJECTION_SQL } from '@tally/service-kit';
+import { IDENTITY_PROJECTION_SQL } from '@tally/identity';
 
 export class Migration20261122000100_init extends Migration {
   override async up(): Promise<void> {

@@ -1,6 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
 import { MESSAGING_SCHEMA_SQL } from '@tally/messaging';
-import { IDENTITY_PROJECTION_SQL } from '@tally/service-kit';
+import { IDENTITY_PROJECTION_SQL } from '@tally/identity';
 
 /**
  * notifications and notification_logs from the seed's Notification Domain, with:

@@ -1,31 +1,51 @@
+import { Controller, Inject } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { EventConsumer } from '@tally/messaging';
 import { SendEmailJob } from '@tally/contracts';
+import { Ctx, EventOf, EventPattern, HandlerContext, Payload } from '@tally/messaging';
 import { currentContext } from '@tally/observability';
+import { ServiceRuntime } from '@tally/service-kit';
 import { NotificationService } from './notification.service';
 
-export interface NotificationHandlerDeps {
-  notifications: NotificationService;
-  emailQueue: { enqueue(job: SendEmailJob): Promise<void> };
-  logger: Logger;
+/** Where the handlers enqueue delivery jobs (the `email-delivery` queue; a fake in unit tests). */
+export const EMAIL_QUEUE = Symbol('EMAIL_QUEUE');
+export interface EmailJobQueue {
+  enqueue(job: SendEmailJob): Promise<void>;
 }
 
 /**
- * Record, enqueue, commit: the handler only writes the notification in the consumer's transaction
+ * Record, enqueue, commit: a handler only writes the notification in the consumer's transaction
  * (committed with the inbox record, so a redelivered event records nothing twice) and enqueues its
  * delivery job after the commit. No SMTP here; if the enqueue fails, the sweeper enqueues later.
  */
-export function registerNotificationHandlers(consumer: EventConsumer, deps: NotificationHandlerDeps): void {
-  consumer.on('email_verification.requested', async (event, ctx) => {
+@Controller()
+export class NotificationHandlers {
+  private readonly log: Logger;
+
+  constructor(
+    private readonly notifications: NotificationService,
+    @Inject(EMAIL_QUEUE) private readonly emailQueue: EmailJobQueue,
+    runtime: ServiceRuntime,
+  ) {
+    this.log = runtime.logger.child({ component: 'notification-handlers' });
+  }
+
+  @EventPattern('email_verification.requested')
+  async onEmailVerificationRequested(@Payload() e: EventOf<'email_verification.requested'>, @Ctx() ctx: HandlerContext): Promise<void> {
     const correlationId = currentContext()?.correlationId;
-    const n = await deps.notifications.recordEmailVerification(ctx.em, event, correlationId);
-    deps.logger.info({ notificationId: n.id, eventId: event.id, userId: event.data.userId }, 'verification email recorded');
-    ctx.afterCommit(() => deps.emailQueue.enqueue({ notificationId: n.id, ...(correlationId ? { correlationId } : {}) }));
-  });
-  consumer.on('password_reset.requested', async (event, ctx) => {
+    const n = await this.notifications.recordEmailVerification(ctx.em, e, correlationId);
+    this.log.info({ notificationId: n.id, eventId: e.id, userId: e.data.userId }, 'verification email recorded');
+    this.enqueueAfterCommit(ctx, n.id, correlationId);
+  }
+
+  @EventPattern('password_reset.requested')
+  async onPasswordResetRequested(@Payload() e: EventOf<'password_reset.requested'>, @Ctx() ctx: HandlerContext): Promise<void> {
     const correlationId = currentContext()?.correlationId;
-    const n = await deps.notifications.recordPasswordReset(ctx.em, event, correlationId);
-    deps.logger.info({ notificationId: n.id, eventId: event.id, userId: event.data.userId }, 'password reset email recorded');
-    ctx.afterCommit(() => deps.emailQueue.enqueue({ notificationId: n.id, ...(correlationId ? { correlationId } : {}) }));
-  });
+    const n = await this.notifications.recordPasswordReset(ctx.em, e, correlationId);
+    this.log.info({ notificationId: n.id, eventId: e.id, userId: e.data.userId }, 'password reset email recorded');
+    this.enqueueAfterCommit(ctx, n.id, correlationId);
+  }
+
+  private enqueueAfterCommit(ctx: HandlerContext, notificationId: string, correlationId: string | undefined): void {
+    ctx.afterCommit(() => this.emailQueue.enqueue({ notificationId, ...(correlationId ? { correlationId } : {}) }));
+  }
 }

@@ -1,0 +1,30 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import type { EventEnvelope, EventType } from '@tally/contracts';
+import { EventConsumer, EventHook, HandlerContext } from '@tally/messaging';
+import { insertActivityLog } from './activity-log.repository';
+import { activityFromEvent } from './activity-log.service';
+
+/**
+ * Event types that write an audit row. Only topics every service may read: `email_verification.requested`
+ * (it carries a token) and `signing_key.published` (no user, infrastructure) are deliberately not audited.
+ */
+export const AUDITED_EVENT_TYPES: readonly EventType[] = ['user.registered', 'user.email_verified'];
+
+/**
+ * The audit trail: a hook every audited event passes through after its handlers (the identity projections),
+ * writing its `activity_logs` row in the same transaction as their effects and the inbox record.
+ */
+@Injectable()
+export class ActivityLogHook implements EventHook, OnModuleInit {
+  readonly types = AUDITED_EVENT_TYPES;
+
+  constructor(private readonly consumer: EventConsumer) {}
+
+  onModuleInit(): void {
+    this.consumer.use(this);
+  }
+
+  async run(event: EventEnvelope, ctx: HandlerContext): Promise<void> {
+    await insertActivityLog(ctx.em, activityFromEvent(event));
+  }
+}

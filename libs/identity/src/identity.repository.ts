@@ -1,0 +1,85 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { JWK } from 'jose';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EventData } from '@tally/contracts';
+
+export const IDENTITY_OPTIONS = Symbol('IDENTITY_OPTIONS');
+
+export interface IdentityProjectionOptions {
+  /** Only services that send mail keep addresses (data minimisation). */
+  keepEmail?: boolean;
+}
+
+/**
+ * The only code that writes the `users` and `signing_keys` projections. Every write carries the event's
+ * time and applies only when it is not older than what the row already reflects, so a replayed or
+ * reordered older event never rolls the projection back.
+ */
+@Injectable()
+export class IdentityProjectionRepository {
+  constructor(@Inject(IDENTITY_OPTIONS) private readonly opts: IdentityProjectionOptions) {}
+
+  private run(em: EntityManager, sql: string, params: unknown[]): Promise<unknown> {
+    return em.getConnection().execute(sql, params, 'run', em.getTransactionContext());
+  }
+
+  async upsertRegistered(em: EntityManager, d: EventData<'user.registered'>, at: string): Promise<void> {
+    await this.run(
+      em,
+      `INSERT INTO users (id, username, first_name, last_name, email, preferred_currency, timezone, date_joined, last_event_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET username = EXCLUDED.username, first_name = EXCLUDED.first_name,
+         last_name = EXCLUDED.last_name, email = EXCLUDED.email, last_event_at = EXCLUDED.last_event_at, updated_at = now()
+       WHERE users.last_event_at IS NULL OR users.last_event_at <= EXCLUDED.last_event_at`,
+      [d.userId, d.username, d.firstName, d.lastName, this.opts.keepEmail ? d.email : null, d.preferredCurrency, d.timezone, d.dateJoined, at],
+    );
+  }
+
+  async markEmailVerified(em: EntityManager, d: EventData<'user.email_verified'>, at: string): Promise<void> {
+    await this.run(
+      em,
+      `UPDATE users SET email_verified = TRUE, email = CASE WHEN ? THEN ? ELSE email END, last_event_at = ?, updated_at = now()
+       WHERE id = ? AND (last_event_at IS NULL OR last_event_at <= ?)`,
+      [!!this.opts.keepEmail, d.email, at, d.userId, at],
+    );
+  }
+
+  async updateProfile(em: EntityManager, d: EventData<'user.profile_updated'>, at: string): Promise<void> {
+    await this.run(
+      em,
+      `UPDATE users SET username = ?, first_name = ?, last_name = ?, preferred_currency = ?, timezone = ?, last_event_at = ?, updated_at = now()
+       WHERE id = ? AND (last_event_at IS NULL OR last_event_at <= ?)`,
+      [d.username, d.firstName, d.lastName, d.preferredCurrency, d.timezone, at, d.userId, at],
+    );
+  }
+
+  async setActive(em: EntityManager, userId: string, active: boolean, at: string): Promise<void> {
+    await this.run(
+      em,
+      `UPDATE users SET is_active = ?, last_event_at = ?, updated_at = now() WHERE id = ? AND (last_event_at IS NULL OR last_event_at <= ?)`,
+      [active, at, userId, at],
+    );
+  }
+
+  async upsertSigningKey(em: EntityManager, d: EventData<'signing_key.published'>, at: string): Promise<void> {
+    await this.run(
+      em,
+      `INSERT INTO signing_keys (kid, alg, public_jwk, status, created_at, last_event_at) VALUES (?, ?, ?::jsonb, ?, ?, ?)
+       ON CONFLICT (kid) DO UPDATE SET status = EXCLUDED.status, last_event_at = EXCLUDED.last_event_at, received_at = now()
+       WHERE signing_keys.last_event_at IS NULL OR signing_keys.last_event_at <= EXCLUDED.last_event_at`,
+      [d.kid, d.alg, JSON.stringify(d.publicJwk), d.status, d.createdAt, at],
+    );
+  }
+
+  async findKey(em: EntityManager, kid: string): Promise<JWK | null> {
+    const rows = await em
+      .getConnection()
+      .execute<{ public_jwk: JWK }[]>(`SELECT public_jwk FROM signing_keys WHERE kid = ? AND status IN ('active', 'retired')`, [kid]);
+    return rows[0]?.public_jwk ?? null;
+  }
+
+  async isActive(em: EntityManager, userId: string): Promise<boolean | undefined> {
+    const rows = await em.getConnection().execute<{ is_active: boolean }[]>(`SELECT is_active FROM users WHERE id = ?`, [userId]);
+    return rows[0]?.is_active;
+  }
+}
