@@ -12,8 +12,11 @@ const { spawnSync } = require('node:child_process');
 const { ROOT, findService, loadServices, localEnv } = require('./services');
 
 function main(argv) {
-  const chosen = argv.length ? argv.map(findService) : loadServices();
-  // A worker shares its service's code and database: one run per app and database.
+  const all = loadServices();
+  // A worker shares its service's code, database and migrate.js (which reads the service's config):
+  // migrate through the service that lists it; one run per app and database.
+  const owner = (s) => (s.kind === 'worker' && all.find((x) => x.workers.includes(s.name))) || s;
+  const chosen = (argv.length ? argv.map(findService) : all).map(owner);
   const seen = new Set();
   const targets = chosen.filter((s) => {
     const key = `${s.app}:${s.database}`;

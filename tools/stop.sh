@@ -3,6 +3,9 @@
 # their start order (the gateway first, auth last; from the service list through
 # tools/services.js), then any other process with a pid file there, then the infrastructure that
 # infra/up.sh started (never a PostgreSQL or Redis that was already running).
+#
+#   npm run stop                       services and infrastructure
+#   bash tools/stop.sh --keep-infra    the services only (PostgreSQL, Redis, Kafka stay up)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 RUN_DIR="$PWD/.data/run"
@@ -37,4 +40,8 @@ else
 fi
 # whatever else was started (e.g. a process since removed from the list)
 for pidfile in "$RUN_DIR"/*.pid; do [ -f "$pidfile" ] && stop_one "$pidfile"; done
-bash infra/down.sh
+if [ "${1:-}" = --keep-infra ]; then
+  echo "infrastructure left running (infra/down.sh stops it)"
+else
+  bash infra/down.sh
+fi
