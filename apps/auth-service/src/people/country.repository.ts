@@ -1,21 +1,19 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { EntityManager } from '@mikro-orm/postgresql';
 import { Country } from './country.entity';
 
 @Injectable()
 export class CountryRepository {
-  constructor(private readonly orm: MikroORM) {}
-
-  findAll(): Promise<Country[]> {
-    return this.orm.em.fork().find(Country, {}, { orderBy: { code: 'asc' } });
+  findAll(em: EntityManager): Promise<Country[]> {
+    return em.find(Country, {}, { orderBy: { code: 'asc' } });
   }
 
-  findByCode(code: string, em: EntityManager = this.orm.em.fork()): Promise<Country | null> {
+  findByCode(em: EntityManager, code: string): Promise<Country | null> {
     return em.findOne(Country, { code: code.toUpperCase() });
   }
 
   /** The country whose alpha-2 code or name equals `value`, case-insensitively. */
-  async findByCodeOrName(value: string, em: EntityManager = this.orm.em.fork()): Promise<Country | null> {
+  async findByCodeOrName(em: EntityManager, value: string): Promise<Country | null> {
     const rows = await em.getConnection().execute<{ code: string }[]>(
       `SELECT code FROM countries WHERE code = upper(?) OR lower(name) = lower(?) ORDER BY (code = upper(?)) DESC LIMIT 1`,
       [value, value, value],

@@ -1,3 +1,4 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
 import { Country } from './country.entity';
 import { CountryRepository } from './country.repository';
 import { CountryService, etagMatches } from './country.service';
@@ -20,7 +21,8 @@ describe('CountryService', () => {
   it('gives the same ETag for the same list and refuses malformed codes before the database', async () => {
     const findAll = jest.fn().mockResolvedValue([de]);
     const findByCode = jest.fn().mockResolvedValue(null);
-    const service = new CountryService({ findAll, findByCode } as unknown as CountryRepository);
+    const orm = { em: { fork: () => ({}) } } as unknown as MikroORM;
+    const service = new CountryService(orm, { findAll, findByCode } as unknown as CountryRepository);
     const a = await service.list();
     const b = await service.list();
     expect(a.etag).toBe(b.etag);

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { MikroORM } from '@mikro-orm/postgresql';
 import { createHash } from 'node:crypto';
+import { freshEm } from '@tally/persistence';
 import { CountryRepository } from './country.repository';
 import { PeopleErrors } from './people.exceptions';
 import { CountryView, toCountryView } from './views';
@@ -21,13 +23,16 @@ export function etagMatches(ifNoneMatch: string | undefined, etag: string): bool
 export class CountryService {
   private cached?: { list: CountryList; etag: string; at: number };
 
-  constructor(private readonly countries: CountryRepository) {}
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly countries: CountryRepository,
+  ) {}
 
   async list(): Promise<{ list: CountryList; etag: string }> {
     if (this.cached && Date.now() - this.cached.at < 60_000) return this.cached;
     // Sorted here rather than by the database's collation, so the order is the same everywhere.
     const byName = new Intl.Collator('en').compare;
-    const items = (await this.countries.findAll()).map(toCountryView).sort((a, b) => byName(a.name, b.name) || a.code.localeCompare(b.code));
+    const items = (await this.countries.findAll(freshEm(this.orm))).map(toCountryView).sort((a, b) => byName(a.name, b.name) || a.code.localeCompare(b.code));
     const list = { items, total: items.length };
     const etag = `"${createHash('sha256').update(JSON.stringify(list)).digest('base64url').slice(0, 27)}"`;
     this.cached = { list, etag, at: Date.now() };
@@ -36,7 +41,7 @@ export class CountryService {
 
   async get(code: string): Promise<CountryView> {
     if (!/^[A-Za-z]{2}$/.test(code)) throw PeopleErrors.invalidCountryCode();
-    const country = await this.countries.findByCode(code);
+    const country = await this.countries.findByCode(freshEm(this.orm), code);
     if (!country) throw PeopleErrors.countryNotFound();
     return toCountryView(country);
   }

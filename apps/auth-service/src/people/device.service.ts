@@ -1,16 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { EntityManager } from '@mikro-orm/postgresql';
+import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import { OutboxWriter } from '@tally/messaging';
+import { freshEm, inTransaction } from '@tally/persistence';
 import { Page } from '@tally/service-kit';
 import { UserDevice } from './device.entity';
+import { DeviceEvents, DeviceSnapshot } from './device.events';
 import { DeviceRepository } from './device.repository';
 import { RegisterDeviceDto } from './dto/device.dto';
 import { PeopleErrors } from './people.exceptions';
 import { DeviceView, toDeviceView } from './views';
-
-type DeviceSnapshot = Pick<UserDevice, 'id' | 'userId' | 'deviceType' | 'deviceToken' | 'isActive'> & { deviceName?: string | null };
 
 /**
  * Push-notification devices. A push token identifies one app install, so it belongs to exactly one
@@ -27,6 +27,7 @@ type DeviceSnapshot = Pick<UserDevice, 'id' | 'userId' | 'deviceType' | 'deviceT
 @Injectable()
 export class DeviceService {
   constructor(
+    private readonly orm: MikroORM,
     private readonly devices: DeviceRepository,
     private readonly outbox: OutboxWriter,
   ) {}
@@ -34,7 +35,7 @@ export class DeviceService {
   async register(userId: string, dto: RegisterDeviceDto): Promise<{ device: DeviceView; created: boolean }> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.devices.transaction((em) => this.registerIn(em, userId, dto));
+        return await inTransaction(this.orm, (em) => this.registerIn(em, userId, dto));
       } catch (err) {
         // The same token registered concurrently: the second sees the first's row on retry.
         if (err instanceof UniqueConstraintViolationException && attempt < 3) continue;
@@ -44,13 +45,13 @@ export class DeviceService {
   }
 
   async list(userId: string, limit: number, offset: number): Promise<Page<DeviceView>> {
-    const [rows, total] = await this.devices.listActive(userId, limit, offset);
+    const [rows, total] = await this.devices.listActive(freshEm(this.orm), userId, limit, offset);
     return { items: rows.map(toDeviceView), total, limit, offset };
   }
 
   async touch(userId: string, id: string): Promise<DeviceView> {
-    return this.devices.transaction(async (em) => {
-      const d = await this.devices.findOwnedActive(id, userId, em);
+    return inTransaction(this.orm, async (em) => {
+      const d = await this.devices.findOwnedActive(em, id, userId);
       if (!d) throw PeopleErrors.deviceNotFound();
       d.lastUsed = new Date();
       await this.devices.save(em);
@@ -59,18 +60,18 @@ export class DeviceService {
   }
 
   async remove(userId: string, id: string): Promise<void> {
-    await this.devices.transaction(async (em) => {
-      const d = await this.devices.findOwnedActive(id, userId, em);
+    await inTransaction(this.orm, async (em) => {
+      const d = await this.devices.findOwnedActive(em, id, userId);
       if (!d) throw PeopleErrors.deviceNotFound();
       d.isActive = false;
       await this.devices.save(em);
-      await this.publish(em, 'device.removed', d);
+      await this.outbox.append(em, DeviceEvents.removed(d));
     });
   }
 
   private async registerIn(em: EntityManager, userId: string, dto: RegisterDeviceDto): Promise<{ device: DeviceView; created: boolean }> {
     const now = new Date();
-    const existing = await this.devices.findByToken(dto.deviceToken, em);
+    const existing = await this.devices.findByToken(em, dto.deviceToken);
     if (existing && existing.userId === userId) {
       const changed = !existing.isActive || existing.deviceType !== dto.deviceType || (dto.deviceName !== undefined && existing.deviceName !== dto.deviceName);
       existing.isActive = true;
@@ -78,13 +79,13 @@ export class DeviceService {
       if (dto.deviceName !== undefined) existing.deviceName = dto.deviceName;
       existing.lastUsed = now;
       await this.devices.save(em);
-      if (changed) await this.publish(em, 'device.registered', existing);
+      if (changed) await this.outbox.append(em, DeviceEvents.registered(existing));
       return { device: toDeviceView(existing), created: false };
     }
     if (existing) {
       // The install now belongs to the caller: it stops being the previous owner's device.
-      await this.devices.delete(existing, em);
-      if (existing.isActive) await this.publish(em, 'device.removed', { ...this.snapshot(existing), isActive: false });
+      await this.devices.delete(em, existing);
+      if (existing.isActive) await this.outbox.append(em, DeviceEvents.removed({ ...this.snapshot(existing), isActive: false }));
     }
     const d = new UserDevice();
     d.id = randomUUID();
@@ -94,23 +95,12 @@ export class DeviceService {
     d.deviceName = dto.deviceName ?? null;
     d.isActive = true;
     d.lastUsed = now;
-    await this.devices.insert(d, em);
-    await this.publish(em, 'device.registered', d);
+    await this.devices.insert(em, d);
+    await this.outbox.append(em, DeviceEvents.registered(d));
     return { device: toDeviceView(d), created: true };
   }
 
   private snapshot(d: UserDevice): DeviceSnapshot {
     return { id: d.id, userId: d.userId, deviceType: d.deviceType, deviceName: d.deviceName ?? null, deviceToken: d.deviceToken, isActive: d.isActive };
-  }
-
-  private async publish(em: EntityManager, type: 'device.registered' | 'device.removed', d: DeviceSnapshot): Promise<void> {
-    await this.outbox.append(em, {
-      type,
-      subject: d.id,
-      data: {
-        deviceId: d.id, userId: d.userId, deviceType: d.deviceType, deviceName: d.deviceName ?? null, deviceToken: d.deviceToken,
-        isActive: d.isActive, at: new Date().toISOString(),
-      },
-    });
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { LockMode } from '@mikro-orm/core';
-import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { EntityManager } from '@mikro-orm/postgresql';
 import { FriendshipStatus, UserFriendship } from './friendship.entity';
 
 export interface FriendshipListQuery {
@@ -37,14 +37,8 @@ interface RawRow {
 
 @Injectable()
 export class FriendshipRepository {
-  constructor(private readonly orm: MikroORM) {}
-
-  transaction<T>(fn: (em: EntityManager) => Promise<T>): Promise<T> {
-    return this.orm.em.fork().transactional(fn);
-  }
-
   /** The row between two users, whichever of them sent the request (there is at most one). */
-  findBetween(a: string, b: string, em: EntityManager = this.orm.em.fork(), lock = false): Promise<UserFriendship | null> {
+  findBetween(em: EntityManager, a: string, b: string, lock = false): Promise<UserFriendship | null> {
     return em.findOne(
       UserFriendship,
       { $or: [{ fromUserId: a, toUserId: b }, { fromUserId: b, toUserId: a }] },
@@ -52,11 +46,11 @@ export class FriendshipRepository {
     );
   }
 
-  findById(id: string, em: EntityManager, lock = false): Promise<UserFriendship | null> {
+  findById(em: EntityManager, id: string, lock = false): Promise<UserFriendship | null> {
     return em.findOne(UserFriendship, { id }, lock ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {});
   }
 
-  async insert(f: UserFriendship, em: EntityManager): Promise<void> {
+  async insert(em: EntityManager, f: UserFriendship): Promise<void> {
     await em.persist(f).flush();
   }
 
@@ -64,7 +58,7 @@ export class FriendshipRepository {
     await em.flush();
   }
 
-  async delete(f: UserFriendship, em: EntityManager): Promise<void> {
+  async delete(em: EntityManager, f: UserFriendship): Promise<void> {
     await em.remove(f).flush();
   }
 
@@ -73,7 +67,7 @@ export class FriendshipRepository {
    * someone else made against the user are left out (a block is never revealed), as are rows whose
    * other party is deactivated.
    */
-  async listForUser(userId: string, q: FriendshipListQuery): Promise<[FriendshipRow[], number]> {
+  async listForUser(em: EntityManager, userId: string, q: FriendshipListQuery): Promise<[FriendshipRow[], number]> {
     const where = [
       '(f.from_user_id = ? OR f.to_user_id = ?)',
       `(f.status <> 'blocked' OR f.blocked_by_id = ?)`,
@@ -91,8 +85,9 @@ export class FriendshipRepository {
     const from = `FROM user_friendships f
       JOIN users u ON u.id = CASE WHEN f.from_user_id = ? THEN f.to_user_id ELSE f.from_user_id END
       WHERE ${where.join(' AND ')}`;
-    const conn = this.orm.em.fork().getConnection();
-    const [{ total }] = await conn.execute<{ total: number }[]>(`SELECT count(*)::int AS total ${from}`, [userId, ...params]);
+    const conn = em.getConnection();
+    const trx = em.getTransactionContext();
+    const [{ total }] = await conn.execute<{ total: number }[]>(`SELECT count(*)::int AS total ${from}`, [userId, ...params], 'all', trx);
     const rows = await conn.execute<RawRow[]>(
       `SELECT f.id, f.from_user_id, f.to_user_id, f.status, f.message, f.created_at, f.updated_at,
               u.id AS other_id, u.username AS other_username, u.first_name AS other_first_name
@@ -100,6 +95,8 @@ export class FriendshipRepository {
         ORDER BY f.updated_at DESC, f.id
         LIMIT ? OFFSET ?`,
       [userId, ...params, q.limit, q.offset],
+      'all',
+      trx,
     );
     return [
       rows.map((r) => ({

@@ -1,3 +1,4 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
 import { OutboxWriter } from '@tally/messaging';
 import { User } from '../users/user.entity';
 import { FriendshipStatus, UserFriendship } from './friendship.entity';
@@ -22,21 +23,21 @@ function user(id: string, over: Partial<User> = {}): User {
 }
 
 function setup(existing: UserFriendship | null, target: User | null = user(BOB)) {
-  const em = {};
+  const em: { transactional: jest.Mock } = { transactional: jest.fn((fn: (e: unknown) => unknown) => fn(em)) };
+  const orm = { em: { fork: () => em } } as unknown as MikroORM;
   const friendships = {
-    transaction: jest.fn((fn: (e: unknown) => unknown) => fn(em)),
     findBetween: jest.fn().mockResolvedValue(existing),
     findById: jest.fn().mockResolvedValue(existing),
     insert: jest.fn(),
     save: jest.fn(),
     delete: jest.fn(),
   };
-  const users = { findUser: jest.fn(async (id: string) => (target && target.id === id ? target : user(id))) };
+  const users = { findUser: jest.fn(async (_em: unknown, id: string) => (target && target.id === id ? target : user(id))) };
   if (!target) users.findUser.mockResolvedValue(null as never);
   const append = jest.fn();
-  const service = new FriendshipService(friendships as unknown as FriendshipRepository, users as unknown as ProfileRepository, { append } as unknown as OutboxWriter);
+  const service = new FriendshipService(orm, friendships as unknown as FriendshipRepository, users as unknown as ProfileRepository, { append } as unknown as OutboxWriter);
   const events = () => append.mock.calls.map(([, e]) => ({ type: e.type, subject: e.subject, status: e.data.status, by: e.data.byUserId }));
-  return { service, friendships, append, events };
+  return { service, friendships, append, events, em };
 }
 
 describe('isVisibleTo', () => {
@@ -51,9 +52,9 @@ describe('isVisibleTo', () => {
 
 describe('FriendshipService.request', () => {
   it('refuses oneself with 400 before touching the database', async () => {
-    const { service, friendships } = setup(null);
+    const { service, em } = setup(null);
     await expect(service.request(ANN, { toUserId: ANN })).rejects.toMatchObject({ code: 'FRIENDSHIP_WITH_SELF', status: 400 });
-    expect(friendships.transaction).not.toHaveBeenCalled();
+    expect(em.transactional).not.toHaveBeenCalled();
   });
 
   it('404s unknown, deactivated and unverified users', async () => {

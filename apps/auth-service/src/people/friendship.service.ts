@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { EntityManager } from '@mikro-orm/postgresql';
+import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import { OutboxWriter } from '@tally/messaging';
+import { freshEm, inTransaction } from '@tally/persistence';
 import { Page } from '@tally/service-kit';
 import { CreateFriendshipDto, ListFriendshipsQueryDto } from './dto/friendship.dto';
 import { FriendshipStatus, UserFriendship } from './friendship.entity';
+import { FriendshipEvents } from './friendship.events';
 import { FriendshipRepository } from './friendship.repository';
 import { PeopleErrors } from './people.exceptions';
 import { ProfileRepository } from './profile.repository';
@@ -22,8 +24,6 @@ export interface FriendshipView {
   createdAt: string;
   updatedAt: string;
 }
-
-type FriendshipEventType = 'friendship.requested' | 'friendship.accepted' | 'friendship.declined' | 'friendship.blocked' | 'friendship.removed';
 
 /**
  * Whether `userId` may see and act on this row: its two parties, except that a block is visible
@@ -49,6 +49,7 @@ export function isVisibleTo(f: Pick<UserFriendship, 'fromUserId' | 'toUserId' | 
 @Injectable()
 export class FriendshipService {
   constructor(
+    private readonly orm: MikroORM,
     private readonly friendships: FriendshipRepository,
     private readonly users: ProfileRepository,
     private readonly outbox: OutboxWriter,
@@ -58,10 +59,10 @@ export class FriendshipService {
     const toUserId = dto.toUserId.toLowerCase();
     if (toUserId === me) throw PeopleErrors.friendshipWithSelf();
     try {
-      return await this.friendships.transaction(async (em) => {
-        const target = await this.users.findUser(toUserId, em);
+      return await inTransaction(this.orm, async (em) => {
+        const target = await this.users.findUser(em, toUserId);
         if (!target || !target.isActive || !target.isVerified) throw PeopleErrors.userNotFound();
-        let f = await this.friendships.findBetween(me, toUserId, em, true);
+        let f = await this.friendships.findBetween(em, me, toUserId, true);
         if (f) {
           if (f.status === 'blocked') throw f.blockedById === me ? PeopleErrors.friendshipExists() : PeopleErrors.userNotFound();
           if (f.status !== 'declined') throw PeopleErrors.friendshipExists();
@@ -78,9 +79,9 @@ export class FriendshipService {
           f.toUserId = toUserId;
           f.status = 'pending';
           f.message = dto.message ?? null;
-          await this.friendships.insert(f, em);
+          await this.friendships.insert(em, f);
         }
-        await this.publish(em, 'friendship.requested', f, me);
+        await this.outbox.append(em, FriendshipEvents.requested(f, me));
         return this.view(f, me, toUserCard(target));
       });
     } catch (err) {
@@ -91,7 +92,7 @@ export class FriendshipService {
   }
 
   async list(me: string, q: ListFriendshipsQueryDto): Promise<Page<FriendshipView>> {
-    const [rows, total] = await this.friendships.listForUser(me, { status: q.status, direction: q.direction, limit: q.limit, offset: q.offset });
+    const [rows, total] = await this.friendships.listForUser(freshEm(this.orm), me, { status: q.status, direction: q.direction, limit: q.limit, offset: q.offset });
     return {
       items: rows.map((r) => ({
         id: r.id, status: r.status, direction: r.fromUserId === me ? 'outgoing' : 'incoming', message: r.message,
@@ -110,47 +111,47 @@ export class FriendshipService {
   }
 
   async block(me: string, id: string): Promise<FriendshipView> {
-    return this.friendships.transaction(async (em) => {
+    return inTransaction(this.orm, async (em) => {
       const f = await this.visibleRow(me, id, em);
       if (f.status !== 'blocked') {
         f.status = 'blocked';
         f.blockedById = me;
         await this.friendships.save(em);
-        await this.publish(em, 'friendship.blocked', f, me);
+        await this.outbox.append(em, FriendshipEvents.blocked(f, me));
       }
       return this.view(f, me, await this.otherCard(f, me, em));
     });
   }
 
   async remove(me: string, id: string): Promise<void> {
-    await this.friendships.transaction(async (em) => {
+    await inTransaction(this.orm, async (em) => {
       const f = await this.visibleRow(me, id, em);
-      await this.friendships.delete(f, em);
-      await this.publish(em, 'friendship.removed', f, me, 'removed');
+      await this.friendships.delete(em, f);
+      await this.outbox.append(em, FriendshipEvents.removed(f, me));
     });
   }
 
   private async respond(me: string, id: string, status: 'accepted' | 'declined'): Promise<FriendshipView> {
-    return this.friendships.transaction(async (em) => {
+    return inTransaction(this.orm, async (em) => {
       const f = await this.visibleRow(me, id, em);
       if (f.toUserId !== me) throw PeopleErrors.notRecipient();
       if (f.status !== 'pending') throw PeopleErrors.notPending();
       f.status = status;
       await this.friendships.save(em);
-      await this.publish(em, status === 'accepted' ? 'friendship.accepted' : 'friendship.declined', f, me);
+      await this.outbox.append(em, status === 'accepted' ? FriendshipEvents.accepted(f, me) : FriendshipEvents.declined(f, me));
       return this.view(f, me, await this.otherCard(f, me, em));
     });
   }
 
   /** The row, locked, if the caller may see it; otherwise 404 as if it did not exist. */
   private async visibleRow(me: string, id: string, em: EntityManager): Promise<UserFriendship> {
-    const f = await this.friendships.findById(id, em, true);
+    const f = await this.friendships.findById(em, id, true);
     if (!f || !isVisibleTo(f, me)) throw PeopleErrors.friendshipNotFound();
     return f;
   }
 
   private async otherCard(f: UserFriendship, me: string, em: EntityManager): Promise<UserCard> {
-    const other = await this.users.findUser(f.otherParty(me), em);
+    const other = await this.users.findUser(em, f.otherParty(me));
     // The foreign key keeps the user row; a deactivated user still has a name to show here.
     return other ? toUserCard(other) : { id: f.otherParty(me), username: '', firstName: null, detailsVisible: false };
   }
@@ -160,16 +161,5 @@ export class FriendshipService {
       id: f.id, status: f.status, direction: f.fromUserId === me ? 'outgoing' : 'incoming', message: f.message ?? null,
       user: other, createdAt: f.createdAt.toISOString(), updatedAt: f.updatedAt.toISOString(),
     };
-  }
-
-  private async publish(em: EntityManager, type: FriendshipEventType, f: UserFriendship, by: string, status: FriendshipStatus | 'removed' = f.status): Promise<void> {
-    await this.outbox.append(em, {
-      type,
-      subject: f.id,
-      data: {
-        friendshipId: f.id, fromUserId: f.fromUserId, toUserId: f.toUserId, status, byUserId: by, message: f.message ?? null,
-        at: new Date().toISOString(),
-      },
-    });
   }
 }

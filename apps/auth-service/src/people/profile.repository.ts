@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { LockMode } from '@mikro-orm/core';
-import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import { User } from '../users/user.entity';
 import { UserProfile } from './user-profile.entity';
@@ -8,26 +8,16 @@ import { UserProfile } from './user-profile.entity';
 /** Profiles, and the user-level public fields of `users` (through the users module's entity, read and updated here). */
 @Injectable()
 export class ProfileRepository {
-  constructor(private readonly orm: MikroORM) {}
-
-  transaction<T>(fn: (em: EntityManager) => Promise<T>): Promise<T> {
-    return this.orm.em.fork().transactional(fn);
-  }
-
-  fork(): EntityManager {
-    return this.orm.em.fork();
-  }
-
-  findUser(id: string, em: EntityManager = this.orm.em.fork()): Promise<User | null> {
+  findUser(em: EntityManager, id: string): Promise<User | null> {
     return em.findOne(User, { id });
   }
 
   /** The user row, locked for update until the transaction ends. */
-  lockUser(id: string, em: EntityManager): Promise<User | null> {
+  lockUser(em: EntityManager, id: string): Promise<User | null> {
     return em.findOne(User, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
   }
 
-  findProfile(userId: string, em: EntityManager = this.orm.em.fork()): Promise<UserProfile | null> {
+  findProfile(em: EntityManager, userId: string): Promise<UserProfile | null> {
     return em.findOne(UserProfile, { userId });
   }
 
@@ -35,7 +25,7 @@ export class ProfileRepository {
    * The user's profile, created if it does not exist yet (users registered after the people migration
    * get theirs on first access). Race-free: concurrent first accesses insert once. Locked when `lock`.
    */
-  async ensureProfile(userId: string, em: EntityManager, lock = false): Promise<UserProfile> {
+  async ensureProfile(em: EntityManager, userId: string, lock = false): Promise<UserProfile> {
     await em.getConnection().execute(
       `INSERT INTO user_profiles (id, user_id) VALUES (?, ?) ON CONFLICT (user_id) DO NOTHING`,
       [randomUUID(), userId],

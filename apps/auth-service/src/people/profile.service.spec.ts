@@ -1,3 +1,4 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
 import { OutboxWriter } from '@tally/messaging';
 import { User } from '../users/user.entity';
 import { Country } from './country.entity';
@@ -22,11 +23,11 @@ function user(id: string, over: Partial<User> = {}): User {
 function setup(opts: { target?: User | null; friendship?: UserFriendship | null; profile?: UserProfile | null; country?: Country | null } = {}) {
   const me = user(ME);
   const target = opts.target === undefined ? user(OTHER) : opts.target;
+  const em: { transactional: jest.Mock } = { transactional: jest.fn((fn: (e: unknown) => unknown) => fn(em)) };
+  const orm = { em: { fork: () => em } } as unknown as MikroORM;
   const profiles = {
-    transaction: jest.fn((fn: (em: unknown) => unknown) => fn({})),
-    fork: jest.fn(() => ({})),
     lockUser: jest.fn(async () => me),
-    findUser: jest.fn(async (id: string) => (id === ME ? me : target)),
+    findUser: jest.fn(async (_em: unknown, id: string) => (id === ME ? me : target)),
     findProfile: jest.fn(async () => opts.profile ?? null),
     ensureProfile: jest.fn(async () => opts.profile ?? Object.assign(new UserProfile(), { id: 'p1', userId: ME })),
     flush: jest.fn(async () => {
@@ -37,6 +38,7 @@ function setup(opts: { target?: User | null; friendship?: UserFriendship | null;
   const friendships = { findBetween: jest.fn(async () => opts.friendship ?? null) };
   const append = jest.fn();
   const service = new ProfileService(
+    orm,
     profiles as unknown as ProfileRepository, countries as unknown as CountryRepository, friendships as unknown as FriendshipRepository,
     { append } as unknown as OutboxWriter,
   );

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
+import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { OutboxWriter } from '@tally/messaging';
+import { freshEm, inTransaction } from '@tally/persistence';
 import { User } from '../users/user.entity';
+import { UserEvents } from '../users/user.events';
 import { CountryRepository } from './country.repository';
 import { UpdateMeDto, UpdateProfileDto } from './dto/profile.dto';
 import { FriendshipRepository } from './friendship.repository';
@@ -27,6 +29,7 @@ const PROFILE_FIELDS = ['occupation', 'company', 'website', 'city', 'socialLinks
 @Injectable()
 export class ProfileService {
   constructor(
+    private readonly orm: MikroORM,
     private readonly profiles: ProfileRepository,
     private readonly countries: CountryRepository,
     private readonly friendships: FriendshipRepository,
@@ -35,8 +38,8 @@ export class ProfileService {
 
   /** PATCH /users/me: absent fields stay; `user.profile_updated` goes out in the same transaction when a published field changed. */
   async updateMe(userId: string, dto: UpdateMeDto): Promise<OwnUserView> {
-    return this.profiles.transaction(async (em) => {
-      const user = await this.profiles.lockUser(userId, em);
+    return inTransaction(this.orm, async (em) => {
+      const user = await this.profiles.lockUser(em, userId);
       if (!user || !user.isActive) throw PeopleErrors.userNotFound();
       const before = PUBLISHED_FIELDS.map((f) => user[f] ?? null);
       for (const field of USER_FIELDS) {
@@ -44,37 +47,29 @@ export class ProfileService {
       }
       await this.profiles.flush(em);
       if (PUBLISHED_FIELDS.some((f, i) => (user[f] ?? null) !== before[i])) {
-        await this.outbox.append(em, {
-          type: 'user.profile_updated',
-          subject: user.id,
-          data: {
-            userId: user.id, username: user.username, firstName: user.firstName ?? null, lastName: user.lastName ?? null,
-            preferredCurrency: user.preferredCurrency, timezone: user.timezone, profileVisibility: user.profileVisibility,
-            updatedAt: user.updatedAt.toISOString(),
-          },
-        });
+        await this.outbox.append(em, UserEvents.profileUpdated(user));
       }
       return toOwnUserView(user);
     });
   }
 
   async getMyProfile(userId: string): Promise<OwnProfileView> {
-    return this.profiles.transaction(async (em) => {
-      await this.activeUser(userId, em);
-      const profile = await this.profiles.ensureProfile(userId, em);
+    return inTransaction(this.orm, async (em) => {
+      await this.activeUser(em, userId);
+      const profile = await this.profiles.ensureProfile(em, userId);
       return toOwnProfileView(profile, await this.countryOf(profile, em));
     });
   }
 
   /** PATCH /users/me/profile. The country may be given as code or name; it is stored as the alpha-2 code. */
   async updateMyProfile(userId: string, dto: UpdateProfileDto): Promise<OwnProfileView> {
-    return this.profiles.transaction(async (em) => {
-      await this.activeUser(userId, em);
-      const profile = await this.profiles.ensureProfile(userId, em, true);
+    return inTransaction(this.orm, async (em) => {
+      await this.activeUser(em, userId);
+      const profile = await this.profiles.ensureProfile(em, userId, true);
       if (dto.country !== undefined) {
         if (dto.country === null) profile.country = null;
         else {
-          const country = await this.countries.findByCodeOrName(dto.country, em);
+          const country = await this.countries.findByCodeOrName(em, dto.country);
           if (!country) throw PeopleErrors.unknownCountry();
           profile.country = country.code;
         }
@@ -98,28 +93,28 @@ export class ProfileService {
     if (viewerId === targetId) return this.getMyProfile(viewerId);
     const { visibility } = await this.visibilityOf(viewerId, targetId);
     if (visibility !== 'full') throw PeopleErrors.profileNotVisible();
-    const em = this.profiles.fork();
-    const profile = await this.profiles.findProfile(targetId, em);
+    const em = freshEm(this.orm);
+    const profile = await this.profiles.findProfile(em, targetId);
     return toPublicProfileView(targetId, profile, profile ? await this.countryOf(profile, em) : null);
   }
 
   private async visibilityOf(viewerId: string, targetId: string): Promise<{ user: User; visibility: Visibility }> {
-    const em = this.profiles.fork();
-    const user = await this.profiles.findUser(targetId, em);
+    const em = freshEm(this.orm);
+    const user = await this.profiles.findUser(em, targetId);
     if (!user) throw PeopleErrors.userNotFound();
-    const friendship = viewerId === targetId ? null : await this.friendships.findBetween(viewerId, targetId, em);
+    const friendship = viewerId === targetId ? null : await this.friendships.findBetween(em, viewerId, targetId);
     const visibility = decideVisibility(user, relationOf(viewerId, targetId, friendship));
     if (visibility === 'hidden') throw PeopleErrors.userNotFound();
     return { user, visibility };
   }
 
-  private async activeUser(userId: string, em: EntityManager): Promise<User> {
-    const user = await this.profiles.findUser(userId, em);
+  private async activeUser(em: EntityManager, userId: string): Promise<User> {
+    const user = await this.profiles.findUser(em, userId);
     if (!user || !user.isActive) throw PeopleErrors.userNotFound();
     return user;
   }
 
   private countryOf(profile: UserProfile, em: EntityManager) {
-    return profile.country ? this.countries.findByCode(profile.country, em) : Promise.resolve(null);
+    return profile.country ? this.countries.findByCode(em, profile.country) : Promise.resolve(null);
   }
 }
