@@ -1,8 +1,11 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
 import { Account } from './account.entity';
 import { AccountRepository } from './account.repository';
 import { AccountService } from './account.service';
 
 const USER = '5f0c3c1e-8a5b-4c1e-9a7e-2f1d3b4c5d6e';
+const em = {};
+const orm = { em: { fork: () => em } } as unknown as MikroORM;
 
 function account(overrides: Partial<Account> = {}): Account {
   return Object.assign(new Account(), {
@@ -28,7 +31,7 @@ function account(overrides: Partial<Account> = {}): Account {
 
 function serviceWith(rows: Account[], total: number) {
   const findForUser = jest.fn().mockResolvedValue([rows, total]);
-  const service = new AccountService({ findForUser } as unknown as AccountRepository);
+  const service = new AccountService(orm, { findForUser } as unknown as AccountRepository);
   return { service, findForUser };
 }
 
@@ -38,7 +41,7 @@ describe('AccountService.listForUser', () => {
 
     const page = await service.listForUser(USER, 20, 40);
 
-    expect(findForUser).toHaveBeenCalledWith(USER, 20, 40);
+    expect(findForUser).toHaveBeenCalledWith(em, USER, 20, 40);
     expect(page).toEqual({ items: [expect.objectContaining({ name: 'Everyday checking' })], total: 41, limit: 20, offset: 40 });
   });
 

@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { freshEm } from '@tally/persistence';
 import { Page } from '@tally/service-kit';
 import { Account } from './account.entity';
 import { AccountRepository } from './account.repository';
@@ -33,10 +35,13 @@ export function toAccountView(a: Account): AccountView {
 
 @Injectable()
 export class AccountService {
-  constructor(private readonly accounts: AccountRepository) {}
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly accounts: AccountRepository,
+  ) {}
 
   async listForUser(userId: string, limit: number, offset: number): Promise<Page<AccountView>> {
-    const [rows, total] = await this.accounts.findForUser(userId, limit, offset);
+    const [rows, total] = await this.accounts.findForUser(freshEm(this.orm), userId, limit, offset);
     return { items: rows.map(toAccountView), total, limit, offset };
   }
 }

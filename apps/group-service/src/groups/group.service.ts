@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { freshEm } from '@tally/persistence';
 import { Page } from '@tally/service-kit';
 import { GroupRepository } from './group.repository';
 
@@ -15,10 +17,13 @@ export interface GroupView {
 
 @Injectable()
 export class GroupService {
-  constructor(private readonly groups: GroupRepository) {}
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly groups: GroupRepository,
+  ) {}
 
   async listForUser(userId: string, limit: number, offset: number): Promise<Page<GroupView>> {
-    const [rows, total] = await this.groups.findForMember(userId, limit, offset);
+    const [rows, total] = await this.groups.findForMember(freshEm(this.orm), userId, limit, offset);
     return {
       items: rows.map((g) => ({
         id: g.id, name: g.name, description: g.description ?? null, groupType: g.groupType, isPrivate: g.isPrivate,

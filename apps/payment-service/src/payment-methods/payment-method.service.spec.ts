@@ -1,6 +1,10 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
 import { PaymentMethod } from './payment-method.entity';
 import { PaymentMethodRepository } from './payment-method.repository';
 import { PaymentMethodService, maskEmail, maskNumber, maskPaymentDetails } from './payment-method.service';
+
+const em = {};
+const orm = { em: { fork: () => em } } as unknown as MikroORM;
 
 const USER = '5f0c3c1e-8a5b-4c1e-9a7e-2f1d3b4c5d6e';
 
@@ -24,7 +28,7 @@ function method(overrides: Partial<PaymentMethod> = {}): PaymentMethod {
 
 function serviceWith(rows: PaymentMethod[], total: number) {
   const findForUser = jest.fn().mockResolvedValue([rows, total]);
-  const service = new PaymentMethodService({ findForUser } as unknown as PaymentMethodRepository);
+  const service = new PaymentMethodService(orm, { findForUser } as unknown as PaymentMethodRepository);
   return { service, findForUser };
 }
 
@@ -34,7 +38,7 @@ describe('PaymentMethodService.listForUser', () => {
 
     const page = await service.listForUser(USER, 5, 5);
 
-    expect(findForUser).toHaveBeenCalledWith(USER, 5, 5);
+    expect(findForUser).toHaveBeenCalledWith(em, USER, 5, 5);
     expect(page).toMatchObject({ total: 7, limit: 5, offset: 5, items: [{ name: 'Salary account' }] });
   });
 

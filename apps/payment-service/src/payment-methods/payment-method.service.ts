@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { freshEm } from '@tally/persistence';
 import { Page } from '@tally/service-kit';
 import { PaymentMethod } from './payment-method.entity';
 import { PaymentMethodRepository } from './payment-method.repository';
@@ -79,10 +81,13 @@ export function toPaymentMethodView(pm: PaymentMethod): PaymentMethodView {
 
 @Injectable()
 export class PaymentMethodService {
-  constructor(private readonly paymentMethods: PaymentMethodRepository) {}
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly paymentMethods: PaymentMethodRepository,
+  ) {}
 
   async listForUser(userId: string, limit: number, offset: number): Promise<Page<PaymentMethodView>> {
-    const [rows, total] = await this.paymentMethods.findForUser(userId, limit, offset);
+    const [rows, total] = await this.paymentMethods.findForUser(freshEm(this.orm), userId, limit, offset);
     return { items: rows.map(toPaymentMethodView), total, limit, offset };
   }
 }
