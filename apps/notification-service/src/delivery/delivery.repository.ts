@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { LockMode } from '@mikro-orm/core';
 import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { inTransaction } from '@tally/persistence';
 import { Notification } from '../notifications/notification.entity';
 import { NotificationLog, NotificationLogStatus } from './notification-log.entity';
 import type { SentEmail } from './mailer';
@@ -91,18 +92,23 @@ class OrmDeliveryUnit implements DeliveryUnit {
   }
 }
 
+/**
+ * The email worker's store. It is the DeliveryStore port of the processor (which knows nothing of
+ * the ORM), so unlike a repository its methods open their transaction themselves (inTransaction),
+ * each one around a row lock.
+ */
 export class DeliveryRepository implements DeliveryStore {
   constructor(private readonly orm: MikroORM) {}
 
   async withLocked<T>(notificationId: string, fn: (n: Notification | null, unit: DeliveryUnit) => Promise<T>): Promise<T> {
-    return this.orm.em.fork().transactional(async (em) => {
+    return inTransaction(this.orm, async (em) => {
       const n = await em.findOne(Notification, { id: notificationId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       return fn(n, new OrmDeliveryUnit(em));
     });
   }
 
   async deadLetter(notificationId: string, f: { error: string; attempts: number; jobId?: string; at: Date }): Promise<boolean> {
-    return this.orm.em.fork().transactional(async (em) => {
+    return inTransaction(this.orm, async (em) => {
       const n = await em.findOne(Notification, { id: notificationId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!n || n.deliveryStatus !== 'pending') return false;
       n.deliveryStatus = 'failed';

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { freshEm } from '@tally/persistence';
 import { Notification } from './notification.entity';
 
 export interface PendingDelivery {
@@ -19,7 +20,7 @@ export class NotificationRepository {
 
   /** A user's notifications, newest first. */
   async findForUser(userId: string, limit: number, offset: number): Promise<[Notification[], number]> {
-    return this.orm.em.fork().findAndCount(
+    return freshEm(this.orm).findAndCount(
       Notification,
       { userId },
       { orderBy: { createdAt: 'desc', id: 'asc' }, limit, offset },
@@ -28,7 +29,7 @@ export class NotificationRepository {
 
   /** Notifications still waiting for delivery, created before `createdBefore`, oldest first. */
   async findPendingDeliveries(createdBefore: Date, limit: number): Promise<PendingDelivery[]> {
-    const rows = await this.orm.em.getConnection().execute<{ id: string; correlation_id: string | null }[]>(
+    const rows = await freshEm(this.orm).getConnection().execute<{ id: string; correlation_id: string | null }[]>(
       `SELECT id, metadata->>'correlationId' AS correlation_id FROM notifications
         WHERE delivery_status = 'pending' AND created_at < ? AND delivery_channels @> '["email"]'::jsonb
         ORDER BY created_at LIMIT ?`,
@@ -42,7 +43,7 @@ export class NotificationRepository {
    * of every notification past its expiry are cleared. Returns how many expired.
    */
   async expireOverdue(now: Date): Promise<number> {
-    const conn = this.orm.em.getConnection();
+    const conn = freshEm(this.orm).getConnection();
     const expired = await conn.execute<{ id: string }[]>(
       `WITH expired AS (
          UPDATE notifications
