@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { freshEm } from '@tally/persistence';
 import { ActivityLog } from './activity-log.entity';
 
 /** A row to write, as the event consumer derives it from an envelope. */
@@ -23,7 +24,7 @@ export class ActivityLogRepository {
 
   /** The user's own entries, newest first. */
   async findForUser(userId: string, limit: number, offset: number): Promise<[ActivityLog[], number]> {
-    const qb = this.orm.em.fork().createQueryBuilder(ActivityLog, 'al')
+    const qb = freshEm(this.orm).createQueryBuilder(ActivityLog, 'al')
       .where({ userId })
       .orderBy({ createdAt: 'desc', id: 'desc' })
       .limit(limit)
