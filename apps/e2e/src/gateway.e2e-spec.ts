@@ -525,6 +525,15 @@ describe('api-gateway: rate limits, edge behaviour and API documentation', () =>
       expect(page).toEqual(expect.arrayContaining([['query', 'limit'], ['query', 'offset']]));
     });
 
+    it('serves the AsyncAPI 3 document of every topic at /asyncapi.json, without a token', async () => {
+      const res = await call(gw, 'GET', '/asyncapi.json', { headers: from('203.0.113.97') });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toContain('application/json');
+      expect(res.body.asyncapi).toBe('3.0.0');
+      expect(res.body.channels['auth.user.v1']).toMatchObject({ address: 'auth.user.v1', messages: { 'user.registered': expect.anything() } });
+      expect(res.body.channels['auth.user.v1.dlq']).toMatchObject({ address: 'auth.user.v1.dlq' });
+    });
+
     it('documents every route each service maps (a route missing from the document fails here)', async () => {
       const doc = (await call(gw, 'GET', '/openapi.json')).body;
       for (const service of SERVICES) {

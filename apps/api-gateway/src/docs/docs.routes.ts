@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { asyncApiDocument } from '@tally/contracts';
 import { MergedOpenApi } from './openapi-merge';
 
 type Guard = (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
@@ -64,7 +65,10 @@ const INITIALIZER = `window.onload = function () {
 /** Only this origin's scripts and styles (Swagger UI sets inline styles); nothing framed. */
 const DOCS_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
-/** GET /openapi.json (the merged document) and GET /docs (Swagger UI on it). */
+/**
+ * GET /openapi.json (the merged document), GET /docs (Swagger UI on it) and GET /asyncapi.json (the
+ * AsyncAPI 3 document of every Kafka topic, generated from the contracts). Public, like the API's docs.
+ */
 export function installDocs(fastify: FastifyInstance, deps: { merged: MergedOpenApi; logger: Logger; guard?: Guard }): void {
   const dir = swaggerUiDir();
   if (!dir) deps.logger.warn('swagger-ui-dist not found: /docs will answer 503');
@@ -75,6 +79,12 @@ export function installDocs(fastify: FastifyInstance, deps: { merged: MergedOpen
     const doc = await deps.merged.get();
     return reply.header('cache-control', 'no-cache').type('application/json; charset=utf-8').send(doc);
   });
+
+  // The contracts are compiled in: the document is the same for the life of the process.
+  const asyncApi = JSON.stringify(asyncApiDocument());
+  fastify.get('/asyncapi.json', { preHandler }, async (_req, reply) =>
+    reply.header('cache-control', 'no-cache').type('application/json; charset=utf-8').send(asyncApi),
+  );
 
   const page = async (_req: FastifyRequest, reply: FastifyReply) => {
     if (!dir) return reply.status(503).type('text/plain').send('API documentation UI is not installed (swagger-ui-dist).');
