@@ -1,5 +1,6 @@
 import type { JWK } from 'jose';
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { freshEm } from '@tally/persistence';
 import { PublicKeySource, UserStatusSource } from '@tally/security';
 import { IdentityProjectionRepository } from './identity.repository';
 
@@ -10,7 +11,7 @@ export class ProjectedKeySource implements PublicKeySource {
   constructor(private readonly orm: MikroORM) {}
 
   getKey(kid: string): Promise<JWK | null> {
-    return this.repo.findKey(this.orm.em.fork(), kid);
+    return this.repo.findKey(freshEm(this.orm), kid);
   }
 }
 
@@ -30,7 +31,7 @@ export class ProjectedUserStatus extends UserStatusSource {
   async isActive(userId: string): Promise<boolean> {
     const hit = this.cache.get(userId);
     if (hit && Date.now() - hit.at < this.ttlMs) return hit.active;
-    const active = (await this.repo.isActive(this.orm.em.fork(), userId)) ?? true;
+    const active = (await this.repo.isActive(freshEm(this.orm), userId)) ?? true;
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(userId, { active, at: Date.now() });
     return active;

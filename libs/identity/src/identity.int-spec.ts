@@ -1,0 +1,95 @@
+/**
+ * The identity projections' repository against real PostgreSQL, with the tables as the services'
+ * migrations create them (v1 then v2): what a user of another service would see after each event,
+ * and that an older event arriving late (a DLQ replay) never rolls a projection back.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { EventData } from '@tally/contracts';
+import { initOrm, inTransaction } from '@tally/persistence';
+import { createTestDatabase, dropTestDatabase, infraFromEnv } from '@tally/testing';
+import { identityEntities } from './identity.entities';
+import { IdentityProjectionRepository } from './identity.repository';
+import { ProjectedKeySource, ProjectedUserStatus } from './identity.sources';
+import { IDENTITY_PROJECTION_SQL, IDENTITY_PROJECTION_SQL_V2 } from './schema';
+
+const infra = infraFromEnv();
+const dbName = `it_identity_${randomBytes(4).toString('hex')}`;
+let pool: Pool;
+let orm: MikroORM;
+const mailing = new IdentityProjectionRepository({ keepEmail: true });
+const minimal = new IdentityProjectionRepository({});
+
+beforeAll(async () => {
+  const url = await createTestDatabase(infra.databaseUrl, dbName);
+  pool = new Pool({ connectionString: url, max: 2 });
+  for (const sql of [...IDENTITY_PROJECTION_SQL, ...IDENTITY_PROJECTION_SQL_V2]) await pool.query(sql);
+  orm = await initOrm({ databaseUrl: url, entities: identityEntities, migrations: [], poolMax: 2 });
+});
+
+afterAll(async () => {
+  await orm?.close(true);
+  await pool?.end();
+  await dropTestDatabase(infra.databaseUrl, dbName);
+});
+
+const at = (minutes: number) => new Date(Date.UTC(2026, 11, 1, 9, minutes)).toISOString();
+
+function registered(userId: string, over: Partial<EventData<'user.registered'>> = {}): EventData<'user.registered'> {
+  return { userId, username: 'ann', email: 'ann@example.com', firstName: 'Ann', lastName: null, preferredCurrency: 'EUR', timezone: 'Europe/Lisbon', dateJoined: at(0), ...over };
+}
+
+function profile(userId: string, over: Partial<EventData<'user.profile_updated'>> = {}): EventData<'user.profile_updated'> {
+  return { userId, username: 'ann', firstName: 'Ann', lastName: null, preferredCurrency: 'EUR', timezone: 'Europe/Lisbon', profileVisibility: 'public', updatedAt: at(0), ...over };
+}
+
+async function user(id: string) {
+  return (await pool.query('SELECT username, first_name, email, email_verified, is_active, preferred_currency FROM users WHERE id = $1', [id])).rows[0];
+}
+
+describe('IdentityProjectionRepository (PostgreSQL)', () => {
+  it('follows a user through registration, verification, a profile change and deactivation', async () => {
+    const id = randomUUID();
+    await inTransaction(orm, (em) => mailing.upsertRegistered(em, registered(id), at(1)));
+    await inTransaction(orm, (em) => mailing.markEmailVerified(em, { userId: id, email: 'ann@example.com', verifiedAt: at(2) }, at(2)));
+    await inTransaction(orm, (em) => mailing.updateProfile(em, profile(id, { username: 'annie', preferredCurrency: 'USD' }), at(3)));
+    await inTransaction(orm, (em) => mailing.setActive(em, id, false, at(4)));
+    expect(await user(id)).toEqual({ username: 'annie', first_name: 'Ann', email: 'ann@example.com', email_verified: true, is_active: false, preferred_currency: 'USD' });
+    expect(await new ProjectedUserStatus(orm, 0).isActive(id)).toBe(false);
+  });
+
+  it('keeps no email address in a service that sends no mail', async () => {
+    const id = randomUUID();
+    await inTransaction(orm, (em) => minimal.upsertRegistered(em, registered(id), at(1)));
+    await inTransaction(orm, (em) => minimal.markEmailVerified(em, { userId: id, email: 'ann@example.com', verifiedAt: at(2) }, at(2)));
+    expect(await user(id)).toMatchObject({ email: null, email_verified: true });
+  });
+
+  it('ignores an event older than what the row reflects (a replayed registration, a late deactivation)', async () => {
+    const id = randomUUID();
+    await inTransaction(orm, (em) => minimal.upsertRegistered(em, registered(id), at(1)));
+    await inTransaction(orm, (em) => minimal.updateProfile(em, profile(id, { username: 'annie' }), at(5)));
+    await inTransaction(orm, (em) => minimal.setActive(em, id, false, at(6)));
+    await inTransaction(orm, (em) => minimal.setActive(em, id, true, at(7)));
+
+    // replays of earlier events, in any order
+    await inTransaction(orm, (em) => minimal.setActive(em, id, false, at(6)));
+    await inTransaction(orm, (em) => minimal.upsertRegistered(em, registered(id), at(1)));
+    await inTransaction(orm, (em) => minimal.updateProfile(em, profile(id, { username: 'old-name' }), at(4)));
+    expect(await user(id)).toMatchObject({ username: 'annie', is_active: true });
+  });
+
+  it('does not bring a retired signing key back to active when its older announcement is replayed', async () => {
+    const kid = `k-${randomUUID()}`;
+    const key = (status: 'active' | 'retired'): EventData<'signing_key.published'> => ({
+      kid, alg: 'ES256', status, createdAt: at(0), publicJwk: { kty: 'EC', crv: 'P-256', x: 'x'.repeat(43), y: 'y'.repeat(43) },
+    });
+    await inTransaction(orm, (em) => minimal.upsertSigningKey(em, key('active'), at(1)));
+    await inTransaction(orm, (em) => minimal.upsertSigningKey(em, key('retired'), at(9)));
+    await inTransaction(orm, (em) => minimal.upsertSigningKey(em, key('active'), at(1)));
+    expect((await pool.query('SELECT status FROM signing_keys WHERE kid = $1', [kid])).rows[0].status).toBe('retired');
+    // a retired key still verifies the tokens it signed until they expire
+    expect(await new ProjectedKeySource(orm).getKey(kid)).toMatchObject({ kty: 'EC', crv: 'P-256' });
+  });
+});
