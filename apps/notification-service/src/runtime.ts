@@ -1,5 +1,6 @@
 import { loadConfig } from '@tally/config';
 import { identityEntities } from '@tally/identity';
+import { freshEm } from '@tally/persistence';
 import { ServiceRuntime } from '@tally/service-kit';
 import { NotificationServiceConfig } from './config/notification.config';
 import { DeliverySweeper } from './delivery/delivery.sweeper';
@@ -33,9 +34,12 @@ export async function createRuntime(env = process.env): Promise<NotificationRunt
   // Redis down delays emails (the sweeper catches up); the API keeps serving.
   runtime.healthChecks.push({ name: 'redis', critical: false, check: () => emailQueue.ping() });
 
-  const repository = new NotificationRepository(runtime.orm);
-
-  const sweeper = new DeliverySweeper(repository, emailQueue, {
+  const notifications = new NotificationRepository();
+  const pending = {
+    findPendingDeliveries: (createdBefore: Date, limit: number) => notifications.findPendingDeliveries(freshEm(runtime.orm), createdBefore, limit),
+    expireOverdue: (now: Date) => notifications.expireOverdue(freshEm(runtime.orm), now),
+  };
+  const sweeper = new DeliverySweeper(pending, emailQueue, {
     intervalMs: config.EMAIL_SWEEP_INTERVAL_MS,
     graceMs: config.EMAIL_SWEEP_GRACE_MS,
     batchSize: config.EMAIL_SWEEP_BATCH,

@@ -92,4 +92,11 @@ describe('IdentityProjectionRepository (PostgreSQL)', () => {
     // a retired key still verifies the tokens it signed until they expire
     expect(await new ProjectedKeySource(orm).getKey(kid)).toMatchObject({ kty: 'EC', crv: 'P-256' });
   });
+
+  it('stores only the public members of a key, whatever else a newer publisher adds', async () => {
+    const kid = `k-${randomUUID()}`;
+    const jwk = { kty: 'EC', crv: 'P-256', x: 'x'.repeat(43), y: 'y'.repeat(43), d: 'private'.repeat(6) } as EventData<'signing_key.published'>['publicJwk'];
+    await inTransaction(orm, (em) => minimal.upsertSigningKey(em, { kid, alg: 'ES256', status: 'active', createdAt: at(0), publicJwk: jwk }, at(1)));
+    expect(await new ProjectedKeySource(orm).getKey(kid)).toEqual({ kty: 'EC', crv: 'P-256', x: 'x'.repeat(43), y: 'y'.repeat(43) });
+  });
 });

@@ -67,7 +67,8 @@ export class IdentityProjectionRepository {
       `INSERT INTO signing_keys (kid, alg, public_jwk, status, created_at, last_event_at) VALUES (?, ?, ?::jsonb, ?, ?, ?)
        ON CONFLICT (kid) DO UPDATE SET status = EXCLUDED.status, last_event_at = EXCLUDED.last_event_at, received_at = now()
        WHERE signing_keys.last_event_at IS NULL OR signing_keys.last_event_at <= EXCLUDED.last_event_at`,
-      [d.kid, d.alg, JSON.stringify(d.publicJwk), d.status, d.createdAt, at],
+      // Only the public members: a tolerant reader must never store what a newer publisher might add.
+      [d.kid, d.alg, JSON.stringify({ kty: d.publicJwk.kty, crv: d.publicJwk.crv, x: d.publicJwk.x, y: d.publicJwk.y }), d.status, d.createdAt, at],
     );
   }
 

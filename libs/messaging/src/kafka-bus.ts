@@ -1,5 +1,6 @@
 import { Admin, Consumer, Kafka, KafkaConfig, logLevel, LogEntry, Partitioners, Producer, IHeaders } from 'kafkajs';
 import type { Logger } from 'pino';
+import { DLQ_RETENTION_MS } from '@tally/contracts';
 import { ConsumerState, IncomingBatch, MessageBus, MessageConsumer, MessageProducer, OutgoingMessage } from './bus';
 
 export interface KafkaBusOptions {
@@ -94,7 +95,7 @@ export class KafkaBus implements MessageBus {
     const existing = new Set(await admin.listTopics());
     const wanted = topics.flatMap((t) => [
       { topic: this.physical(t.name), numPartitions: t.partitions, replicationFactor: -1, configEntries: t.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [] },
-      { topic: this.physical(`${t.name}.dlq`), numPartitions: 1, replicationFactor: -1, configEntries: [{ name: 'retention.ms', value: String(30 * 24 * 3600 * 1000) }] },
+      { topic: this.physical(`${t.name}.dlq`), numPartitions: 1, replicationFactor: -1, configEntries: [{ name: 'retention.ms', value: String(DLQ_RETENTION_MS) }] },
     ]);
     const missing = wanted.filter((t) => !existing.has(t.topic));
     if (missing.length) await admin.createTopics({ topics: missing, waitForLeaders: true });

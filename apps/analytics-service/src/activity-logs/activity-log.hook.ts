@@ -1,7 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { EventEnvelope, EventType } from '@tally/contracts';
 import { EventConsumer, EventHook, HandlerContext } from '@tally/messaging';
-import { insertActivityLog } from './activity-log.repository';
+import { ActivityLogRepository } from './activity-log.repository';
 import { activityFromEvent } from './activity-log.service';
 
 /**
@@ -18,13 +18,13 @@ export const AUDITED_EVENT_TYPES: readonly EventType[] = ['user.registered', 'us
 export class ActivityLogHook implements EventHook, OnModuleInit {
   readonly types = AUDITED_EVENT_TYPES;
 
-  constructor(private readonly consumer: EventConsumer) {}
+  constructor(private readonly consumer: EventConsumer, private readonly activity: ActivityLogRepository) {}
 
   onModuleInit(): void {
     this.consumer.use(this);
   }
 
   async run(event: EventEnvelope, ctx: HandlerContext): Promise<void> {
-    await insertActivityLog(ctx.em, activityFromEvent(event));
+    await this.activity.insert(ctx.em, activityFromEvent(event));
   }
 }

@@ -1,3 +1,4 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
 import type { EventEnvelope } from '@tally/contracts';
 import type { EventConsumer, HandlerContext } from '@tally/messaging';
 import { ActivityLog } from './activity-log.entity';
@@ -33,6 +34,9 @@ function logRow(overrides: Partial<ActivityLog> = {}): ActivityLog {
   });
 }
 
+const fakeEm = { fork: true };
+const fakeOrm = { em: { fork: () => fakeEm } } as unknown as MikroORM;
+
 function fakeTransaction() {
   const execute = jest.fn().mockResolvedValue(undefined);
   const em = { getConnection: () => ({ execute }), getTransactionContext: () => 'trx' };
@@ -45,11 +49,11 @@ describe('ActivityLogService.listForUser', () => {
       [logRow({ id: 'b', createdAt: new Date('2026-11-20T09:00:00.000Z') }), logRow({ id: 'a', action: 'user.registered', createdAt: new Date('2026-11-20T08:30:00.000Z') })],
       12,
     ]);
-    const service = new ActivityLogService({ findForUser } as unknown as ActivityLogRepository);
+    const service = new ActivityLogService(fakeOrm, { findForUser } as unknown as ActivityLogRepository);
 
     const page = await service.listForUser(USER, 2, 10);
 
-    expect(findForUser).toHaveBeenCalledWith(USER, 2, 10);
+    expect(findForUser).toHaveBeenCalledWith(fakeEm, USER, 2, 10);
     expect(page.items.map((i) => [i.id, i.action, i.createdAt])).toEqual([
       ['b', 'user.email_verified', '2026-11-20T09:00:00.000Z'],
       ['a', 'user.registered', '2026-11-20T08:30:00.000Z'],
@@ -58,7 +62,7 @@ describe('ActivityLogService.listForUser', () => {
   });
 
   it('shows an entry with its object, origin and changes, and nulls for what is unknown', async () => {
-    const service = new ActivityLogService({ findForUser: jest.fn().mockResolvedValue([[logRow(), logRow({ id: 'x', ipAddress: null, userAgent: undefined })], 2]) } as unknown as ActivityLogRepository);
+    const service = new ActivityLogService(fakeOrm, { findForUser: jest.fn().mockResolvedValue([[logRow(), logRow({ id: 'x', ipAddress: null, userAgent: undefined })], 2]) } as unknown as ActivityLogRepository);
 
     const { items } = await service.listForUser(USER, 20, 0);
 
@@ -116,14 +120,14 @@ describe('activityFromEvent', () => {
 describe('ActivityLogHook', () => {
   it('registers itself with the consumer for the audited types only', () => {
     const use = jest.fn();
-    const hook = new ActivityLogHook({ use } as unknown as EventConsumer);
+    const hook = new ActivityLogHook({ use } as unknown as EventConsumer, new ActivityLogRepository());
     hook.onModuleInit();
     expect(use).toHaveBeenCalledWith(hook);
     expect([...hook.types].sort()).toEqual(['user.email_verified', 'user.registered']);
   });
 
   it('writes the audit row on the consumer\'s transaction', async () => {
-    const hook = new ActivityLogHook({ use: jest.fn() } as unknown as EventConsumer);
+    const hook = new ActivityLogHook({ use: jest.fn() } as unknown as EventConsumer, new ActivityLogRepository());
     const { execute, ctx } = fakeTransaction();
     await hook.run(registered(), ctx);
 

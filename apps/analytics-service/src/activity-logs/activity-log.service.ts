@@ -1,5 +1,7 @@
 import { isIP } from 'node:net';
 import { Injectable } from '@nestjs/common';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { freshEm } from '@tally/persistence';
 import type { EventEnvelope } from '@tally/contracts';
 import { Page } from '@tally/service-kit';
 import { ActivityLog } from './activity-log.entity';
@@ -86,10 +88,10 @@ export function toActivityView(a: ActivityLog): ActivityView {
 
 @Injectable()
 export class ActivityLogService {
-  constructor(private readonly activity: ActivityLogRepository) {}
+  constructor(private readonly orm: MikroORM, private readonly activity: ActivityLogRepository) {}
 
   async listForUser(userId: string, limit: number, offset: number): Promise<Page<ActivityView>> {
-    const [rows, total] = await this.activity.findForUser(userId, limit, offset);
+    const [rows, total] = await this.activity.findForUser(freshEm(this.orm), userId, limit, offset);
     return { items: rows.map(toActivityView), total, limit, offset };
   }
 }

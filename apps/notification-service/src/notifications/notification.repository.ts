@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { freshEm } from '@tally/persistence';
+import { EntityManager } from '@mikro-orm/postgresql';
 import { Notification } from './notification.entity';
 
 export interface PendingDelivery {
@@ -8,10 +7,9 @@ export interface PendingDelivery {
   correlationId?: string;
 }
 
+/** The only code that touches `notifications`; every method takes the EntityManager first. */
 @Injectable()
 export class NotificationRepository {
-  constructor(private readonly orm: MikroORM) {}
-
   /** Inside the caller's transaction (a Kafka handler's `ctx.em`): commits with the inbox record. */
   async insert(em: EntityManager, notification: Notification): Promise<void> {
     em.persist(notification);
@@ -19,8 +17,8 @@ export class NotificationRepository {
   }
 
   /** A user's notifications, newest first. */
-  async findForUser(userId: string, limit: number, offset: number): Promise<[Notification[], number]> {
-    return freshEm(this.orm).findAndCount(
+  async findForUser(em: EntityManager, userId: string, limit: number, offset: number): Promise<[Notification[], number]> {
+    return em.findAndCount(
       Notification,
       { userId },
       { orderBy: { createdAt: 'desc', id: 'asc' }, limit, offset },
@@ -28,8 +26,8 @@ export class NotificationRepository {
   }
 
   /** Notifications still waiting for delivery, created before `createdBefore`, oldest first. */
-  async findPendingDeliveries(createdBefore: Date, limit: number): Promise<PendingDelivery[]> {
-    const rows = await freshEm(this.orm).getConnection().execute<{ id: string; correlation_id: string | null }[]>(
+  async findPendingDeliveries(em: EntityManager, createdBefore: Date, limit: number): Promise<PendingDelivery[]> {
+    const rows = await em.getConnection().execute<{ id: string; correlation_id: string | null }[]>(
       `SELECT id, metadata->>'correlationId' AS correlation_id FROM notifications
         WHERE delivery_status = 'pending' AND created_at < ? AND delivery_channels @> '["email"]'::jsonb
         ORDER BY created_at LIMIT ?`,
@@ -42,8 +40,8 @@ export class NotificationRepository {
    * Pending notifications past their `expires_at` become `expired` (with a log row), and secrets
    * of every notification past its expiry are cleared. Returns how many expired.
    */
-  async expireOverdue(now: Date): Promise<number> {
-    const conn = freshEm(this.orm).getConnection();
+  async expireOverdue(em: EntityManager, now: Date): Promise<number> {
+    const conn = em.getConnection();
     const expired = await conn.execute<{ id: string }[]>(
       `WITH expired AS (
          UPDATE notifications

@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { Notification } from './notification.entity';
 import { NotificationRepository } from './notification.repository';
 import { NotificationService, toNotificationView } from './notification.service';
@@ -9,7 +9,7 @@ describe('NotificationService.recordEmailVerification', () => {
   it('keeps the token only in secret_token: not in the message, the action URL or the metadata', async () => {
     const inserted: Notification[] = [];
     const repo = { insert: async (_em: EntityManager, n: Notification) => void inserted.push(n) } as unknown as NotificationRepository;
-    const service = new NotificationService(repo);
+    const service = new NotificationService({} as MikroORM, repo);
     const n = await service.recordEmailVerification({} as EntityManager, {
       id: '1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d', type: 'email_verification.requested', source: 'auth-service',
       time: '2026-11-22T12:00:00.000Z', subject: '9a0b7c6d-1e2f-4a3b-8c4d-5e6f7a8b9c0d', specversion: '1.0',

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { freshEm } from '@tally/persistence';
 import { EmailVerificationRequestedData, EventEnvelope, PasswordResetRequestedData } from '@tally/contracts';
 import { Page } from '@tally/service-kit';
 import { RESET_PASSWORD_PATH, VERIFY_EMAIL_PATH, maskSecrets } from '../delivery/email-renderer';
@@ -48,10 +49,10 @@ export function toNotificationView(n: Notification): NotificationView {
 
 @Injectable()
 export class NotificationService {
-  constructor(private readonly notifications: NotificationRepository) {}
+  constructor(private readonly orm: MikroORM, private readonly notifications: NotificationRepository) {}
 
   async listForUser(userId: string, limit: number, offset: number): Promise<Page<NotificationView>> {
-    const [rows, total] = await this.notifications.findForUser(userId, limit, offset);
+    const [rows, total] = await this.notifications.findForUser(freshEm(this.orm), userId, limit, offset);
     return { items: rows.map(toNotificationView), total, limit, offset };
   }
 
