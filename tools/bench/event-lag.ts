@@ -26,6 +26,7 @@
  *          --batch N relay batch size (200, the default)  --consumer-batch N events per consumer transaction (200)
           --processes 1|2 (2: the writers and relay in a child process, as a publishing service; 1: all in this one)
           --no-burst  --no-broker (skip the broker's own figures)
+ * Profile both processes: node --cpu-prof --cpu-prof-dir=tmp/prof -r @swc-node/register tools/bench/event-lag.ts ...
  * Env: KAFKA_BROKERS (127.0.0.1:9092), DATABASE_URL (postgres://postgres@127.0.0.1:5432/postgres, a server URL),
  *      LOG_LEVEL (silent)
  */
@@ -178,7 +179,7 @@ async function startWriterSide(cfg: WriterConfig, logger: ReturnType<typeof crea
 
 /** The writer side in a child process (`--processes 2`, the default): a publishing and a consuming service, as deployed. */
 async function forkWriterSide(cfg: WriterConfig): Promise<WriterSide> {
-  const child = fork(__filename, [], { env: { ...process.env, BENCH_WRITER: JSON.stringify(cfg) }, execArgv: ['-r', '@swc-node/register'] });
+  const child = fork(__filename, [], { env: { ...process.env, BENCH_WRITER: JSON.stringify(cfg) }, execArgv: ['-r', '@swc-node/register', ...process.execArgv.filter((a) => a.startsWith('--cpu-prof'))] });
   const replies: ((msg: { produced?: [string, number][]; ready?: boolean; error?: string }) => void)[] = [];
   child.on('message', (msg: { produced?: [string, number][]; ready?: boolean; error?: string }) => replies.shift()?.(msg));
   const next = () =>
