@@ -12,6 +12,7 @@ import { AppModule } from './app.module';
 import { GatewayConfig, rateLimitPrefix, trustProxyOption } from './config/gateway.config';
 import { MergedOpenApi, docSources } from './docs/openapi-merge';
 import { installDocs } from './docs/docs.routes';
+import { installEmailLinkPages } from './pages/email-links';
 import { createAnonymousLimit, installEdgeHeaders, installProxy } from './proxy/proxy';
 import { routeTable } from './proxy/routes';
 import { POLICY_SETTINGS, resolvePolicies } from './rate-limit/policies';
@@ -74,6 +75,7 @@ async function main() {
     policies,
   });
   installDocs(fastify, { merged, logger, guard: createAnonymousLimit(edge) });
+  installEmailLinkPages(fastify, edge);
   await installProxy(fastify, edge);
   app.useGlobalFilters(new ProblemDetailsFilter());
   await app.listen(config.PORT, '0.0.0.0');

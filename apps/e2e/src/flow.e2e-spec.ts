@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { SmtpCatcher, TallySystem, expectEventually } from '@tally/testing';
 import { call, newUser, startSystem, verificationToken, query } from './support';
 
@@ -171,5 +173,95 @@ describe('one flow through every service, all real', () => {
     } finally {
       await system.startApp('payment-service');
     }
+  });
+
+  describe('the links in the emails open pages that work, without script, and keep the token private', () => {
+    /** A form post as a browser sends it: application/x-www-form-urlencoded, no script. */
+    const post = (path: string, fields: Record<string, string>) =>
+      fetch(gw + path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString(), redirect: 'manual' });
+    const linkIn = (text: string, path: string) => {
+      const m = new RegExp(`https?://[^\\s]+${path}\\?token=[A-Za-z0-9_-]+`).exec(text);
+      if (!m) throw new Error(`no ${path} link in mail:\n${text}`);
+      return new URL(m[0]);
+    };
+    const expectSafePage = (res: Response) => {
+      expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      const csp = res.headers.get('content-security-policy') ?? '';
+      expect(csp).toContain("default-src 'none'");
+      expect(csp).toContain("form-action 'self'");
+      expect(csp).not.toMatch(/script-src/);
+    };
+
+    it('verifies an email: opening the link changes nothing, the button verifies once, then the link says it is used', async () => {
+      const u = newUser('link', system.runId);
+      expect((await call(gw, 'POST', '/api/v1/auth/register', { body: u })).status).toBe(201);
+      const link = linkIn((await smtp.waitFor(u.email, 60000)).text, '/verify-email');
+      const token = link.searchParams.get('token')!;
+
+      const opened = await fetch(gw + link.pathname + link.search);
+      expect(opened.status).toBe(200);
+      expectSafePage(opened);
+      const html = await opened.text();
+      expect(html).toContain('<form method="post" action="/verify-email">');
+      expect(html).not.toContain('<script');
+      // a mail scanner opening the link verifies nothing
+      expect((await call(gw, 'POST', '/api/v1/auth/login', { body: { login: u.username, password: u.password } })).body.code).toBe('EMAIL_NOT_VERIFIED');
+
+      const done = await post('/verify-email', { token });
+      expect(done.status).toBe(200);
+      expectSafePage(done);
+      expect(await done.text()).toContain('Your email is verified');
+      expect((await call(gw, 'POST', '/api/v1/auth/login', { body: { login: u.username, password: u.password } })).status).toBe(200);
+
+      const reused = await post('/verify-email', { token });
+      expect(reused.status).toBe(400);
+      expect(await reused.text()).toContain('This link no longer works');
+      const mangled = await fetch(`${gw}/verify-email?token=%3Cscript%3E`);
+      expect(mangled.status).toBe(400);
+      expect(await mangled.text()).not.toContain('<script>');
+    });
+
+    it('resets a password: mismatched or refused passwords keep the form, a good one works once, and no log holds the token', async () => {
+      const u = newUser('linkreset', system.runId);
+      expect((await call(gw, 'POST', '/api/v1/auth/register', { body: u })).status).toBe(201);
+      const vtoken = linkIn((await smtp.waitFor(u.email, 60000)).text, '/verify-email').searchParams.get('token')!;
+      expect((await post('/verify-email', { token: vtoken })).status).toBe(200);
+      expect((await call(gw, 'POST', '/api/v1/auth/password/forgot', { body: { email: u.email } })).status).toBe(202);
+      const mail = await expectEventually(() => {
+        const m = smtp.to(u.email).find((x) => /reset/i.test(x.subject));
+        if (!m) throw new Error('no reset mail yet');
+        return m;
+      }, { timeoutMs: 60000 });
+      const link = linkIn(mail.text, '/reset-password');
+      const token = link.searchParams.get('token')!;
+
+      const form = await fetch(gw + link.pathname + link.search);
+      expect(form.status).toBe(200);
+      expectSafePage(form);
+      expect(await form.text()).toContain('name="password" type="password" autocomplete="new-password"');
+
+      const mismatch = await post('/reset-password', { token, password: 'a brand new passphrase', confirm: 'another passphrase' });
+      expect(mismatch.status).toBe(400);
+      expect(await mismatch.text()).toContain('The two passwords are not the same');
+      const short = await post('/reset-password', { token, password: 'short', confirm: 'short' });
+      expect(short.status).toBe(400);
+      expect(await short.text()).toContain('8 to 128 characters');
+
+      const changed = await post('/reset-password', { token, password: 'a brand new passphrase', confirm: 'a brand new passphrase' });
+      expect(changed.status).toBe(200);
+      expect(await changed.text()).toContain('Your password is changed');
+      expect((await call(gw, 'POST', '/api/v1/auth/login', { body: { login: u.username, password: 'a brand new passphrase' } })).status).toBe(200);
+      const again = await post('/reset-password', { token, password: 'yet another passphrase', confirm: 'yet another passphrase' });
+      expect(again.status).toBe(400);
+      expect(await again.text()).toContain('This link no longer works');
+
+      // Neither token appears in any process's log, though both travelled through the gateway.
+      for (const file of fs.readdirSync(system.logDir)) {
+        const log = fs.readFileSync(path.join(system.logDir, file), 'utf8');
+        expect([file, log.includes(token) || log.includes(vtoken)]).toEqual([file, false]);
+      }
+    });
   });
 });
