@@ -1,5 +1,7 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { Client } from 'pg';
-import { SmtpCatcher, TallySystem, infraFromEnv } from '@tally/testing';
+import { REPO_ROOT, SmtpCatcher, TallySystem, infraFromEnv } from '@tally/testing';
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -57,4 +59,32 @@ export async function query<T = any>(url: string, sql: string, params: unknown[]
   } finally {
     await c.end();
   }
+}
+
+/** A registered, verified and logged-in user: `newUser(tag)` through the gateway and the real verification mail. */
+export async function signUpVerified(system: TallySystem, smtp: SmtpCatcher, tag: string): Promise<{ id: string; username: string; email: string; password: string; token: string }> {
+  const gw = system.gatewayUrl;
+  const u = newUser(tag, system.runId);
+  const reg = await call(gw, 'POST', '/api/v1/auth/register', { body: u });
+  if (reg.status !== 201) throw new Error(`register ${u.username}: ${reg.status} ${JSON.stringify(reg.body)}`);
+  const token = verificationToken((await smtp.waitFor(u.email, 60000)).text);
+  const verified = await call(gw, 'POST', '/api/v1/auth/verify-email', { body: { token } });
+  if (verified.status !== 200) throw new Error(`verify ${u.username}: ${verified.status} ${JSON.stringify(verified.body)}`);
+  const login = await call(gw, 'POST', '/api/v1/auth/login', { body: { login: u.username, password: u.password } });
+  if (login.status !== 200) throw new Error(`login ${u.username}: ${login.status} ${JSON.stringify(login.body)}`);
+  return { id: reg.body.id, username: u.username, email: u.email, password: u.password, token: login.body.accessToken };
+}
+
+/** auth's create-admin command, as an operator runs it against this run's database (e.g. `['--email', e, '--superuser']`). */
+export function createAdmin(system: TallySystem, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/apps/auth-service/src/admin/create-admin.js'), ...args], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATABASE_URL: system.databaseUrl('auth'), PORT: '3001', KAFKA_BROKERS: infraFromEnv().kafkaBrokers, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
 }
