@@ -1,9 +1,10 @@
-import { CanActivate, ExecutionContext, Injectable, Optional, UnauthorizedException, createParamDecorator, SetMetadata } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable, Optional, ServiceUnavailableException, UnauthorizedException, createParamDecorator, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { AccessTokenClaims } from '@tally/contracts';
 import { currentContext } from '@tally/observability';
 import { AccessTokenVerifier, InvalidTokenError } from './jwt';
+import { SigningKeysUnavailableError } from './signing-keys';
 
 export const IS_PUBLIC = 'tally:isPublic';
 /** Marks a route as reachable without an access token. */
@@ -53,6 +54,8 @@ export class AccessTokenGuard implements CanActivate {
       return true;
     } catch (err) {
       if (err instanceof InvalidTokenError) throw new UnauthorizedException(`The access token is not valid: ${err.message}.`);
+      // Not the token's fault: a 401 would read as "logged out".
+      if (err instanceof SigningKeysUnavailableError) throw new ServiceUnavailableException('Authentication is temporarily unavailable; try again shortly.');
       throw err;
     }
   }
