@@ -61,7 +61,8 @@ describe('admin: users, configurations and signing keys, all real', () => {
   const admin = (method: string, p: string, token: string | undefined, body?: unknown) => call(gw, method, `/api/v1/admin${p}`, { token, body });
 
   beforeAll(async () => {
-    ({ system, smtp } = await startSystem());
+    // A rotated key signs 2 s after its announcement went out (60 s by default).
+    ({ system, smtp } = await startSystem({ 'auth-service': { SIGNING_KEY_ACTIVATION_DELAY_SECONDS: '2', SIGNING_KEY_CHECK_INTERVAL_MS: '500' } }));
     gw = system.gatewayUrl;
     authDb = system.databaseUrl('auth');
     const [root, adm, staff, ann, bob, cara] = await Promise.all([
@@ -436,22 +437,28 @@ describe('admin: users, configurations and signing keys, all real', () => {
 
     const rotated = await admin('POST', '/signing-keys/rotate', tokens.root);
     expect(rotated.status).toBe(201);
-    expect(rotated.body).toEqual({ kid: expect.any(String), alg: 'ES256', createdAt: expect.any(String) });
+    // The next key is announced first (pending); it signs once every verifier has had time to learn it.
+    expect(rotated.body).toMatchObject({ kid: expect.any(String), alg: 'ES256', status: 'pending', createdAt: expect.any(String), activatedAt: null });
     const newKid: string = rotated.body.kid;
     expect(newKid).not.toBe(oldKid);
 
     const jwks = await call(gw, 'GET', '/.well-known/jwks.json');
     expect(jwks.body.keys.map((k: { kid: string }) => k.kid)).toEqual(expect.arrayContaining([oldKid, newKid]));
-    expect(await query(authDb, 'SELECT kid, status FROM signing_keys WHERE kid = ANY($1) ORDER BY created_at', [[oldKid, newKid]])).toEqual([
-      { kid: oldKid, status: 'retired' }, { kid: newKid, status: 'active' },
-    ]);
+    await expectEventually(async () => {
+      expect(await query(authDb, 'SELECT kid, status FROM signing_keys WHERE kid = ANY($1) ORDER BY created_at', [[oldKid, newKid]])).toEqual([
+        { kid: oldKid, status: 'retired' }, { kid: newKid, status: 'active' },
+      ]);
+    }, { timeoutMs: 30000, what: 'the announced key to sign' });
 
     // The old token, signed by the now retired key: still good at the gateway, auth and group-service.
     expect((await call(gw, 'GET', '/api/v1/users/me', { token: oldToken })).status).toBe(200);
     await works(oldToken, 'the old token after rotation');
 
-    const newToken = await login(u.bob);
-    expect(kidOf(newToken)).toBe(newKid);
+    const newToken = await expectEventually(async () => {
+      const t = await login(u.bob);
+      expect(kidOf(t)).toBe(newKid);
+      return t;
+    }, { timeoutMs: 15000, what: 'every replica to sign with the new key' });
     // The gateway refetches the JWKS and group-service receives signing_key.published: a few seconds.
     await works(newToken, 'a token signed with the new key');
     // The old one still works after the new key has spread.
@@ -462,7 +469,10 @@ describe('admin: users, configurations and signing keys, all real', () => {
       `SELECT key, payload->'data'->>'status' AS status, payload->'actor'->>'userId' AS actor FROM outbox WHERE type = 'signing_key.published' AND key = ANY($1) ORDER BY seq`,
       [[oldKid, newKid]],
     );
-    expect(published).toEqual(expect.arrayContaining([{ key: oldKid, status: 'retired', actor: u.root.id }, { key: newKid, status: 'active', actor: u.root.id }]));
+    // Announced by the admin's request; activated (and the old key retired) by auth itself once due.
+    expect(published).toEqual(expect.arrayContaining([
+      { key: newKid, status: 'pending', actor: u.root.id }, { key: oldKid, status: 'retired', actor: null }, { key: newKid, status: 'active', actor: null },
+    ]));
     await expectEventually(async () => {
       const [row] = await query(system.databaseUrl('group'), 'SELECT status FROM signing_keys WHERE kid = $1', [oldKid]);
       expect(row?.status).toBe('retired');

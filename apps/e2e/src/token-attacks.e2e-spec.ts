@@ -1,9 +1,9 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { JsonWebKey, createHmac, createPrivateKey, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { SignJWT, importJWK, JWK } from 'jose';
+import { JwtService } from '@nestjs/jwt';
 import { SecretBox } from '@tally/security';
-import { SmtpCatcher, TallySystem } from '@tally/testing';
-import { call, newUser, startSystem, verificationToken } from './support';
+import { SmtpCatcher, TallySystem, expectEventually } from '@tally/testing';
+import { call, newUser, query, startSystem, verificationToken } from './support';
 
 const b64 = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
 
@@ -18,24 +18,25 @@ describe('access token attacks', () => {
   let gw: string;
   let good: string;
   let userId: string;
-  let realKey: { kid: string; jwk: JWK; publicJwk: JWK };
+  let realKey: { kid: string; jwk: JsonWebKey; publicJwk: JsonWebKey };
 
   beforeAll(async () => {
     ({ system, smtp } = await startSystem());
     gw = system.gatewayUrl;
     const u = newUser('target', system.runId);
     const reg = await call(gw, 'POST', '/api/v1/auth/register', { body: u });
-    userId = reg.body.id;
+    expect([201, 202]).toContain(reg.status);
     const token = verificationToken((await smtp.waitFor(u.email, 60000)).text);
     await call(gw, 'POST', '/api/v1/auth/verify-email', { body: { token } });
     good = (await call(gw, 'POST', '/api/v1/auth/login', { body: { login: u.email, password: u.password } })).body.accessToken;
     const c = new Client({ connectionString: system.databaseUrl('auth') });
     await c.connect();
+    userId = (await c.query('SELECT id FROM users WHERE username = $1', [u.username])).rows[0].id;
     const { rows } = await c.query(`SELECT kid, private_jwk, public_jwk FROM signing_keys WHERE status = 'active'`);
     await c.end();
     // Sealed at rest with the run's SECRETS_KEY: the database alone does not hold the key.
     expect(JSON.stringify(rows[0].private_jwk)).not.toContain('"d"');
-    const jwk = JSON.parse(new SecretBox(system.secretsKey).open(rows[0].private_jwk.sealed)) as JWK;
+    const jwk = JSON.parse(new SecretBox(system.secretsKey).open(rows[0].private_jwk.sealed)) as JsonWebKey;
     realKey = { kid: rows[0].kid, jwk, publicJwk: rows[0].public_jwk };
   });
 
@@ -45,17 +46,13 @@ describe('access token attacks', () => {
   });
 
   async function signWithRealKey(claims: Record<string, unknown>, header: Record<string, unknown> = {}): Promise<string> {
-    const key = await importJWK(realKey.jwk, 'ES256');
     const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ typ: 'access', role: 'admin', username: 'forged', ...claims })
-      .setProtectedHeader({ alg: 'ES256', kid: realKey.kid, typ: 'at+jwt', ...header })
-      .setSubject((claims.sub as string) ?? userId)
-      .setIssuer((claims.iss as string) ?? 'tally-auth')
-      .setAudience((claims.aud as string) ?? 'tally-api')
-      .setIssuedAt((claims.iat as number) ?? now)
-      .setExpirationTime((claims.exp as number) ?? now + 600)
-      .setJti(randomUUID())
-      .sign(key);
+    const payload = {
+      typ: 'access', role: 'admin', username: 'forged', sub: userId, iss: 'tally-auth', aud: 'tally-api', iat: now, exp: now + 600, jti: randomUUID(), ...claims,
+    };
+    return new JwtService().sign(payload, {
+      privateKey: createPrivateKey({ key: realKey.jwk, format: 'jwk' }), algorithm: 'ES256', header: { alg: 'ES256', kid: realKey.kid, typ: 'at+jwt', ...header } as never,
+    });
   }
 
   /** Every place a token is checked: the gateway, and two services called directly. */
@@ -110,5 +107,18 @@ describe('access token attacks', () => {
     await expectRejectedEverywhere(`${h}.${b64({ ...claims, role: 'admin' })}.${s}`);
     await expectRejectedEverywhere(await signWithRealKey({}, { kid: randomUUID() }));
     await expectRejectedEverywhere('not-a-jwt');
+  });
+
+  // Last: it revokes the key the other tests sign with.
+  it('rejects a genuine-looking token once its key is revoked (a compromised key), at the gateway and at every service', async () => {
+    const signed = await signWithRealKey({ role: 'user', username: 'target' });
+    expect((await call(`http://127.0.0.1:${system.ports['group-service']}`, 'GET', '/api/v1/groups', { token: signed })).status).toBe(200);
+    await query(system.databaseUrl('auth'), `UPDATE users SET role = 'admin', is_superuser = TRUE WHERE id = $1`, [userId]);
+    const revoked = await call(gw, 'POST', `/api/v1/admin/signing-keys/${realKey.kid}/revoke`, { token: good });
+    expect(revoked.status).toBe(200);
+    expect(revoked.body.status).toBe('revoked');
+    // auth refuses it at once, the services once they consume the event, the gateway at its next JWKS refresh (30 s).
+    await expectEventually(() => expectRejectedEverywhere(signed), { timeoutMs: 90_000, intervalMs: 1000, what: 'the revoked key refused everywhere' });
+    await expectRejectedEverywhere(good);
   });
 });

@@ -25,7 +25,7 @@ interface Old {
     alg: 'ES256';
     // The schema always pinned these to EC / P-256; the type now says so too (it said `string`).
     publicJwk: { kty: 'EC'; crv: 'P-256'; x: string; y: string };
-    status: 'active' | 'retired';
+    status: 'pending' | 'active' | 'retired' | 'revoked';
     createdAt: string;
   };
   'user.profile_updated': {

@@ -178,7 +178,7 @@ export const EventDeclarations = [
   defineEvent({
     type: 'signing_key.published',
     topic: Topics.authSigningKey,
-    description: 'A signing key was minted or retired. Only the public JWK; retired keys keep verifying the tokens they signed until those expire.',
+    description: 'A signing key was announced (pending), started signing (active), retired or revoked. Only the public JWK; retired keys keep verifying the tokens they signed until those expire; revoked keys verify nothing.',
     schema: {
       type: 'object',
       additionalProperties: false,
@@ -193,7 +193,8 @@ export const EventDeclarations = [
           additionalProperties: false,
           properties: { kty: { const: 'EC' }, crv: { const: 'P-256' }, x: { type: 'string' }, y: { type: 'string' } },
         },
-        status: { enum: ['active', 'retired'] },
+        /** pending: announced, not signing yet; active: signing; retired: verifies until its tokens expired; revoked: verifies nothing. */
+        status: { enum: ['pending', 'active', 'retired', 'revoked'] },
         createdAt: dateTime,
       },
     },

@@ -1,11 +1,15 @@
-import { Controller } from '@nestjs/common';
+import { Controller, Optional } from '@nestjs/common';
 import { Ctx, EventOf, EventPattern, HandlerContext, Payload } from '@tally/messaging';
+import { AccessTokenVerifier } from '@tally/security';
 import { IdentityProjectionRepository } from './identity.repository';
 
 /** Keeps the local `users` and `signing_keys` projections in step with auth-service's events. */
 @Controller()
 export class IdentityProjectionHandlers {
-  constructor(private readonly identity: IdentityProjectionRepository) {}
+  constructor(
+    private readonly identity: IdentityProjectionRepository,
+    @Optional() private readonly verifier?: AccessTokenVerifier,
+  ) {}
 
   @EventPattern('user.registered')
   onRegistered(@Payload() e: EventOf<'user.registered'>, @Ctx() { em }: HandlerContext): Promise<void> {
@@ -32,8 +36,11 @@ export class IdentityProjectionHandlers {
     return this.identity.setActive(em, e.data.userId, true, e.time);
   }
 
+  /** Once committed, this process forgets what it cached about the key (and the tokens it verified): a revocation applies at once. */
   @EventPattern('signing_key.published')
-  onSigningKey(@Payload() e: EventOf<'signing_key.published'>, @Ctx() { em }: HandlerContext): Promise<void> {
-    return this.identity.upsertSigningKey(em, e.data, e.time);
+  async onSigningKey(@Payload() e: EventOf<'signing_key.published'>, @Ctx() ctx: HandlerContext): Promise<void> {
+    await this.identity.upsertSigningKey(ctx.em, e.data, e.time);
+    const verifier = this.verifier;
+    if (verifier) ctx.afterCommit(async () => verifier.forgetKey(e.data.kid));
   }
 }

@@ -3,7 +3,7 @@
  * migrations create them (v1 then v2): what a user of another service would see after each event,
  * and that an older event arriving late (a DLQ replay) never rolls a projection back.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { EventData } from '@tally/contracts';
@@ -80,23 +80,63 @@ describe('IdentityProjectionRepository (PostgreSQL)', () => {
     expect(await user(id)).toMatchObject({ username: 'annie', is_active: true });
   });
 
+  /** A real P-256 public key, as auth announces it. */
+  function publicJwk(): EventData<'signing_key.published'>['publicJwk'] {
+    const { kty, crv, x, y } = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' });
+    return { kty: kty as 'EC', crv: crv as 'P-256', x: x!, y: y! };
+  }
+
+  const keyEvent = (kid: string, jwk: EventData<'signing_key.published'>['publicJwk'], status: EventData<'signing_key.published'>['status']): EventData<'signing_key.published'> =>
+    ({ kid, alg: 'ES256', status, createdAt: at(0), publicJwk: jwk });
+
   it('does not bring a retired signing key back to active when its older announcement is replayed', async () => {
     const kid = `k-${randomUUID()}`;
-    const key = (status: 'active' | 'retired'): EventData<'signing_key.published'> => ({
-      kid, alg: 'ES256', status, createdAt: at(0), publicJwk: { kty: 'EC', crv: 'P-256', x: 'x'.repeat(43), y: 'y'.repeat(43) },
-    });
-    await inTransaction(orm, (em) => minimal.upsertSigningKey(em, key('active'), at(1)));
-    await inTransaction(orm, (em) => minimal.upsertSigningKey(em, key('retired'), at(9)));
-    await inTransaction(orm, (em) => minimal.upsertSigningKey(em, key('active'), at(1)));
+    const jwk = publicJwk();
+    const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
+    await inTransaction(orm, (em) => minimal.upsertSigningKey(em, keyEvent(kid, jwk, 'active'), minutesAgo(10)));
+    await inTransaction(orm, (em) => minimal.upsertSigningKey(em, keyEvent(kid, jwk, 'retired'), minutesAgo(1)));
+    await inTransaction(orm, (em) => minimal.upsertSigningKey(em, keyEvent(kid, jwk, 'active'), minutesAgo(10)));
     expect((await pool.query('SELECT status FROM signing_keys WHERE kid = $1', [kid])).rows[0].status).toBe('retired');
-    // a retired key still verifies the tokens it signed until they expire
-    expect(await new ProjectedKeySource(orm).getKey(kid)).toMatchObject({ kty: 'EC', crv: 'P-256' });
+    // a key retired just now still verifies the tokens it signed until they expire
+    expect(await new ProjectedKeySource(orm).getKey(kid)).not.toBeNull();
+  });
+
+  it('verifies with a pending key (announced before it signs), and with a retired key only until its tokens have expired', async () => {
+    const pending = `k-${randomUUID()}`;
+    await inTransaction(orm, (em) => minimal.upsertSigningKey(em, keyEvent(pending, publicJwk(), 'pending'), new Date().toISOString()));
+    expect(await new ProjectedKeySource(orm).getKey(pending)).not.toBeNull();
+
+    const ttl = 900;
+    const retiredAt = (msAgo: number) => new Date(Date.now() - msAgo).toISOString();
+    const recent = `k-${randomUUID()}`;
+    const old = `k-${randomUUID()}`;
+    await inTransaction(orm, (em) => minimal.upsertSigningKey(em, keyEvent(recent, publicJwk(), 'retired'), retiredAt(ttl * 1000)));
+    await inTransaction(orm, (em) => minimal.upsertSigningKey(em, keyEvent(old, publicJwk(), 'retired'), retiredAt(ttl * 1000 + 6 * 60_000)));
+    const keys = new ProjectedKeySource(orm, { accessTokenTtlSeconds: ttl });
+    // within the lifetime plus the 5-minute skew allowance: still verifies; past it: nothing
+    expect(await keys.getKey(recent)).not.toBeNull();
+    expect(await keys.getKey(old)).toBeNull();
+  });
+
+  it('never verifies with a revoked key, and no later or replayed announcement brings it back', async () => {
+    const kid = `k-${randomUUID()}`;
+    const jwk = publicJwk();
+    await inTransaction(orm, (em) => minimal.upsertSigningKey(em, keyEvent(kid, jwk, 'active'), at(1)));
+    const keys = new ProjectedKeySource(orm, { refreshMs: 0 });
+    expect(await keys.getKey(kid)).not.toBeNull();
+    await inTransaction(orm, (em) => minimal.upsertSigningKey(em, keyEvent(kid, jwk, 'revoked'), at(5)));
+    expect(await keys.getKey(kid)).toBeNull();
+    await inTransaction(orm, (em) => minimal.upsertSigningKey(em, keyEvent(kid, jwk, 'active'), at(9)));
+    expect((await pool.query('SELECT status FROM signing_keys WHERE kid = $1', [kid])).rows[0].status).toBe('revoked');
+    expect(await keys.getKey(kid)).toBeNull();
   });
 
   it('stores only the public members of a key, whatever else a newer publisher adds', async () => {
     const kid = `k-${randomUUID()}`;
-    const jwk = { kty: 'EC', crv: 'P-256', x: 'x'.repeat(43), y: 'y'.repeat(43), d: 'private'.repeat(6) } as EventData<'signing_key.published'>['publicJwk'];
+    const pub = publicJwk();
+    const jwk = { ...pub, d: 'private'.repeat(6) } as EventData<'signing_key.published'>['publicJwk'];
     await inTransaction(orm, (em) => minimal.upsertSigningKey(em, { kid, alg: 'ES256', status: 'active', createdAt: at(0), publicJwk: jwk }, at(1)));
-    expect(await new ProjectedKeySource(orm).getKey(kid)).toEqual({ kty: 'EC', crv: 'P-256', x: 'x'.repeat(43), y: 'y'.repeat(43) });
+    expect((await pool.query('SELECT public_jwk FROM signing_keys WHERE kid = $1', [kid])).rows[0].public_jwk).toEqual(pub);
+    expect(await new ProjectedKeySource(orm).getKey(kid)).not.toBeNull();
   });
 });

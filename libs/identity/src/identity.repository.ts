@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { JWK } from 'jose';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { EventData } from '@tally/contracts';
+import type { PublicJwk, SigningKeyRecord } from '@tally/security';
 
 export const IDENTITY_OPTIONS = Symbol('IDENTITY_OPTIONS');
 
@@ -66,17 +66,28 @@ export class IdentityProjectionRepository {
       em,
       `INSERT INTO signing_keys (kid, alg, public_jwk, status, created_at, last_event_at) VALUES (?, ?, ?::jsonb, ?, ?, ?)
        ON CONFLICT (kid) DO UPDATE SET status = EXCLUDED.status, last_event_at = EXCLUDED.last_event_at, received_at = now()
-       WHERE signing_keys.last_event_at IS NULL OR signing_keys.last_event_at <= EXCLUDED.last_event_at`,
+       WHERE (signing_keys.last_event_at IS NULL OR signing_keys.last_event_at <= EXCLUDED.last_event_at)
+         -- a revocation is final, whatever arrives after it
+         AND signing_keys.status <> 'revoked'`,
       // Only the public members: a tolerant reader must never store what a newer publisher might add.
       [d.kid, d.alg, JSON.stringify({ kty: d.publicJwk.kty, crv: d.publicJwk.crv, x: d.publicJwk.x, y: d.publicJwk.y }), d.status, d.createdAt, at],
     );
   }
 
-  async findKey(em: EntityManager, kid: string): Promise<JWK | null> {
+  /**
+   * A key as last announced. A retired key's retirement time is the time of the event that retired it
+   * (the row's `last_event_at`: auth publishes a key's retirement once, in the transaction that retires it).
+   */
+  async findKey(em: EntityManager, kid: string): Promise<SigningKeyRecord | null> {
     const rows = await em
       .getConnection()
-      .execute<{ public_jwk: JWK }[]>(`SELECT public_jwk FROM signing_keys WHERE kid = ? AND status IN ('active', 'retired')`, [kid]);
-    return rows[0]?.public_jwk ?? null;
+      .execute<{ public_jwk: PublicJwk; status: string; changed_at: Date | string | null }[]>(
+        `SELECT public_jwk, status, COALESCE(last_event_at, received_at) AS changed_at FROM signing_keys WHERE kid = ?`,
+        [kid],
+      );
+    const row = rows[0];
+    if (!row) return null;
+    return { kid, publicJwk: row.public_jwk, status: row.status, retiredAt: row.status === 'retired' && row.changed_at ? new Date(row.changed_at) : null };
   }
 
   async isActive(em: EntityManager, userId: string): Promise<boolean | undefined> {

@@ -1,17 +1,30 @@
-import type { JWK } from 'jose';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { freshEm } from '@tally/persistence';
-import { PublicKeySource, UserStatusSource } from '@tally/security';
+import { PublicKeySource, RETIRED_KEY_SKEW_MS, StoredKeySource, UserStatusSource } from '@tally/security';
 import { IdentityProjectionRepository } from './identity.repository';
 
-/** Public keys from the local `signing_keys` projection. */
-export class ProjectedKeySource implements PublicKeySource {
-  private readonly repo = new IdentityProjectionRepository({});
+export interface ProjectedKeySourceOptions {
+  /**
+   * auth's access-token lifetime (its ACCESS_TOKEN_TTL_SECONDS, 900 by default): a retired key verifies
+   * that long after its retirement (plus RETIRED_KEY_SKEW_MS), then nothing, like a revoked one.
+   */
+  accessTokenTtlSeconds?: number;
+  /** How long what was read about a key is trusted (how soon a revocation consumed by another replica applies here). */
+  refreshMs?: number;
+}
 
-  constructor(private readonly orm: MikroORM) {}
-
-  getKey(kid: string): Promise<JWK | null> {
-    return this.repo.findKey(freshEm(this.orm), kid);
+/**
+ * Public keys from the local `signing_keys` projection, in every state auth announces: pending and
+ * active keys verify, retired ones until their tokens have expired, revoked ones never. Read per kid
+ * and remembered a few seconds; the identity handlers forget a key as soon as its event is applied.
+ */
+export class ProjectedKeySource extends StoredKeySource {
+  constructor(orm: MikroORM, opts: ProjectedKeySourceOptions = {}) {
+    const repo = new IdentityProjectionRepository({});
+    super((kid) => repo.findKey(freshEm(orm), kid), {
+      retiredGraceMs: (opts.accessTokenTtlSeconds ?? 900) * 1000 + RETIRED_KEY_SKEW_MS,
+      refreshMs: opts.refreshMs ?? 5000,
+    });
   }
 }
 
@@ -22,6 +35,8 @@ export class ProjectedKeySource implements PublicKeySource {
  */
 export class ProjectedUserStatus extends UserStatusSource {
   private readonly cache = new Map<string, { active: boolean; at: number }>();
+  /** One query per user at a time: requests arriving while it runs share it. */
+  private readonly reading = new Map<string, Promise<boolean>>();
   private readonly repo = new IdentityProjectionRepository({});
 
   constructor(private readonly orm: MikroORM, private readonly ttlMs = 5000) {
@@ -31,6 +46,15 @@ export class ProjectedUserStatus extends UserStatusSource {
   async isActive(userId: string): Promise<boolean> {
     const hit = this.cache.get(userId);
     if (hit && Date.now() - hit.at < this.ttlMs) return hit.active;
+    let pending = this.reading.get(userId);
+    if (!pending) {
+      pending = this.read(userId).finally(() => this.reading.delete(userId));
+      this.reading.set(userId, pending);
+    }
+    return pending;
+  }
+
+  private async read(userId: string): Promise<boolean> {
     const active = (await this.repo.isActive(freshEm(this.orm), userId)) ?? true;
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(userId, { active, at: Date.now() });
@@ -39,6 +63,6 @@ export class ProjectedUserStatus extends UserStatusSource {
 }
 
 /** What `ServiceKitModule.forRoot` needs to verify tokens and refuse deactivated accounts, from the local tables. */
-export function identitySources(orm: MikroORM): { keys: PublicKeySource; userStatus: UserStatusSource } {
-  return { keys: new ProjectedKeySource(orm), userStatus: new ProjectedUserStatus(orm) };
+export function identitySources(orm: MikroORM, keys: ProjectedKeySourceOptions = {}): { keys: PublicKeySource; userStatus: UserStatusSource } {
+  return { keys: new ProjectedKeySource(orm, keys), userStatus: new ProjectedUserStatus(orm) };
 }

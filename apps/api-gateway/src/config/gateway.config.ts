@@ -22,6 +22,15 @@ export class GatewayConfig extends BaseServiceConfig implements Record<UpstreamU
 
   /** Where the gateway fetches (and caches) auth's public keys; defaults to auth's JWKS. */
   @IsOptional() @IsUrl(url) AUTH_JWKS_URL?: string;
+  /**
+   * How old the key set may get before it is fetched again, in the background (a revoked key stops at
+   * the gateway within this; auth's SIGNING_KEY_ACTIVATION_DELAY_SECONDS should be at least twice it).
+   */
+  @IsInt() @Min(500) @Max(3_600_000) JWKS_REFRESH_MS: number = 30_000;
+  /** Longest wait between two fetches while the JWKS endpoint fails (the last good keys keep verifying meanwhile). */
+  @IsInt() @Min(1000) @Max(3_600_000) JWKS_MAX_BACKOFF_MS: number = 60_000;
+  /** Most verified access tokens remembered (each answered until it expires); 0 verifies every request. */
+  @IsInt() @Min(0) @Max(1_000_000) TOKEN_CACHE_MAX: number = 10_000;
 
   @IsString() JWT_ISSUER: string = 'tally-auth';
   @IsString() JWT_AUDIENCE: string = 'tally-api';

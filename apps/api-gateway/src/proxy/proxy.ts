@@ -4,7 +4,8 @@ import helmet from '@fastify/helmet';
 import cors from '@fastify/cors';
 import type { Logger } from 'pino';
 import { currentContext } from '@tally/observability';
-import { AccessTokenVerifier, InvalidTokenError, bearerToken } from '@tally/security';
+import { JwtService } from '@nestjs/jwt';
+import { AccessTokenVerifier, InvalidTokenError, JwksKeySource, VerifiedTokenCache, accessTokenJwtOptions, bearerToken } from '@tally/security';
 import { PROBLEM_CONTENT_TYPE, problem } from '@tally/service-kit';
 import { GatewayConfig } from '../config/gateway.config';
 import { FailMode, LimitCheck, LimitDecision, RateLimiter, bindingQuota, rateLimitHeaders } from '../rate-limit/rate-limiter';
@@ -141,6 +142,23 @@ function proxyErrorHandler(logger: Logger) {
 }
 
 /**
+ * Verifies tokens at the edge through @nestjs/jwt with auth's JWKS: the last good key set keeps
+ * verifying while auth is unreachable (503 only for a kid it cannot get), and a verified token is
+ * answered from the cache until it expires or its key leaves the set.
+ */
+export function gatewayVerifier(config: GatewayConfig, logger: Logger): AccessTokenVerifier {
+  const keys = new JwksKeySource({
+    url: config.AUTH_JWKS_URL ?? `${config.AUTH_SERVICE_URL.replace(/\/$/, '')}/.well-known/jwks.json`,
+    refreshMs: config.JWKS_REFRESH_MS,
+    maxBackoffMs: config.JWKS_MAX_BACKOFF_MS,
+    logger: logger.child({ component: 'jwks' }),
+  });
+  const opts = { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
+  const cache = config.TOKEN_CACHE_MAX > 0 ? new VerifiedTokenCache({ max: config.TOKEN_CACHE_MAX }) : undefined;
+  return new AccessTokenVerifier(keys, { ...opts, jwt: new JwtService(accessTokenJwtOptions(opts)), cache });
+}
+
+/**
  * The public edge: a pass-through proxy per owning service, behind the gate. Bodies are read
  * whole (at most BODY_LIMIT_BYTES: 413 past it) and forwarded byte for byte, with the original
  * content type, so the gateway can read the account a login names without changing what the
@@ -148,11 +166,7 @@ function proxyErrorHandler(logger: Logger) {
  */
 export async function installProxy(fastify: FastifyInstance, deps: EdgeDeps): Promise<void> {
   const { config, logger } = deps;
-  const verifier = new AccessTokenVerifier(
-    { jwksUrl: config.AUTH_JWKS_URL ?? `${config.AUTH_SERVICE_URL.replace(/\/$/, '')}/.well-known/jwks.json` },
-    { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
-  );
-  const gate = createGate(deps, verifier);
+  const gate = createGate(deps, gatewayVerifier(config, logger));
 
   await fastify.register(async (scope) => {
     scope.removeAllContentTypeParsers();

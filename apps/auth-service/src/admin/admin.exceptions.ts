@@ -12,6 +12,7 @@ export enum AdminExceptionCode {
   ConfigurationNotFound = 'CONFIGURATION_NOT_FOUND',
   /** The value does not read as its data type. */
   InvalidConfigurationValue = 'INVALID_CONFIGURATION_VALUE',
+  SigningKeyNotFound = 'SIGNING_KEY_NOT_FOUND',
 }
 
 export class AdminException extends DomainException {
@@ -27,7 +28,9 @@ export const AdminErrors = {
   superuserRequired: () =>
     new AdminException(AdminExceptionCode.SuperuserRequired, "Only a superuser may change an admin's or a superuser's account.", HttpStatus.FORBIDDEN),
   cannotChangeSelf: (what: string) => new AdminException(AdminExceptionCode.CannotChangeSelf, `You cannot ${what} your own account.`, HttpStatus.CONFLICT),
+  superuserRequiredTo: (what: string) => new AdminException(AdminExceptionCode.SuperuserRequired, `Only a superuser may ${what}.`, HttpStatus.FORBIDDEN),
   userNotFound: () => new AdminException(AdminExceptionCode.UserNotFound, 'User not found.', HttpStatus.NOT_FOUND),
+  signingKeyNotFound: () => new AdminException(AdminExceptionCode.SigningKeyNotFound, 'Signing key not found.', HttpStatus.NOT_FOUND),
   configurationNotFound: () => new AdminException(AdminExceptionCode.ConfigurationNotFound, 'Configuration not found.', HttpStatus.NOT_FOUND),
   /** Shaped like a validation failure (errors[]), and never echoes the value: it may be a secret. */
   invalidConfigurationValue: (message: string) =>

@@ -32,6 +32,17 @@ export class AuthServiceConfig extends MessagingConfig {
   @IsInt() @Min(1) @Max(365)
   SIGNING_KEY_ROTATION_DAYS: number = 30;
 
+  /**
+   * A new signing key is announced (JWKS, `signing_key.published`) and signs only once its announcement
+   * has left the outbox this long ago: every verifier knows it first. Default: twice the gateway's JWKS refresh (30 s).
+   */
+  @IsInt() @Min(0) @Max(24 * 3600)
+  SIGNING_KEY_ACTIVATION_DELAY_SECONDS: number = 60;
+
+  /** How often a replica looks at the keys: activates an announced key when due, starts a rotation, follows other replicas. */
+  @IsInt() @Min(200) @Max(600_000)
+  SIGNING_KEY_CHECK_INTERVAL_MS: number = 5000;
+
   @IsString()
   APP_PUBLIC_URL: string = 'http://localhost:8080';
 

@@ -6,9 +6,10 @@ import { SigningKeyService } from './signing-key.service';
 export class JwksController {
   constructor(private readonly keys: SigningKeyService) {}
 
+  /** Pending keys are listed from their announcement, so a client caching this for its max-age learns a key before it signs. */
   @Public()
   @Get('jwks.json')
-  @Header('cache-control', 'public, max-age=300')
+  @Header('cache-control', 'public, max-age=30')
   jwks() {
     return this.keys.jwks();
   }

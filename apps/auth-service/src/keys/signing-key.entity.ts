@@ -1,13 +1,18 @@
 import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
-import type { JWK } from 'jose';
+import type { JsonWebKey } from 'node:crypto';
+import type { SigningKeyStatus } from '@tally/security';
 
+/** An ES256 key pair that signs access tokens; its life: pending → active → retired, or revoked at any point (see SigningKeyStatus). */
 @Entity({ tableName: 'signing_keys' })
 export class SigningKey {
   @PrimaryKey({ type: 'string', length: 100 }) kid!: string;
   @Property({ type: 'string', length: 10 }) alg: 'ES256' = 'ES256';
-  @Property({ type: 'json' }) publicJwk!: JWK;
-  @Property({ type: 'json', hidden: true }) privateJwk!: JWK;
-  @Property({ type: 'string', length: 20 }) status: 'active' | 'retired' = 'active';
+  @Property({ type: 'json' }) publicJwk!: JsonWebKey;
+  /** Sealed with SECRETS_KEY when it is set (AuthSecrets). */
+  @Property({ type: 'json', hidden: true }) privateJwk!: JsonWebKey | { sealed: string };
+  @Property({ type: 'string', length: 20 }) status: SigningKeyStatus = 'pending';
   @Property({ type: 'datetime' }) createdAt: Date = new Date();
+  @Property({ type: 'datetime', nullable: true }) activatedAt?: Date | null;
   @Property({ type: 'datetime', nullable: true }) retiredAt?: Date | null;
+  @Property({ type: 'datetime', nullable: true }) revokedAt?: Date | null;
 }

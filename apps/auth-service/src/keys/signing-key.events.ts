@@ -8,7 +8,12 @@ export class NotAnEs256KeyError extends Error {
   }
 }
 
-/** The events of a signing key (`auth.signing-key.v1`, compacted, keyed by kid): its public part only, never the private JWK. */
+/**
+ * The events of a signing key (`auth.signing-key.v1`, compacted, keyed by kid): its public part only, never
+ * the private JWK. One per change of state, in the transaction of the change: announced (`pending`), signing
+ * (`active`), `retired` (the event's time is its retirement: consumers let it verify for the token lifetime
+ * after it), `revoked`.
+ */
 export const SigningKeyEvents = {
   published(key: SigningKey): NewEvent<'signing_key.published'> {
     const { kty, crv, x, y } = key.publicJwk;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
+import type { SigningKeyRecord } from '@tally/security';
 import { SigningKey } from './signing-key.entity';
 
 /** Arbitrary, fixed: serializes key minting across replicas. */
@@ -7,7 +8,7 @@ const MINTING_LOCK_KEY = 74219002;
 
 @Injectable()
 export class SigningKeyRepository {
-  /** Holds, until the transaction ends, the lock that keeps replicas starting together from each minting a key. */
+  /** Holds, until the transaction ends, the lock that keeps replicas from each minting or activating a key. */
   async lockMinting(em: EntityManager): Promise<void> {
     await em.getConnection().execute(`SELECT pg_advisory_xact_lock(${MINTING_LOCK_KEY})`, [], 'run', em.getTransactionContext());
   }
@@ -16,13 +17,50 @@ export class SigningKeyRepository {
     return em.findOne(SigningKey, { status: 'active' });
   }
 
-  /** Keys that may still have unexpired tokens out there: active, and retired within `graceMs`. */
+  findPending(em: EntityManager): Promise<SigningKey | null> {
+    return em.findOne(SigningKey, { status: 'pending' });
+  }
+
+  findByKid(em: EntityManager, kid: string): Promise<SigningKey | null> {
+    return em.findOne(SigningKey, { kid });
+  }
+
+  /** Keys that may verify now: pending, active, and retired within `graceMs`; never revoked ones. */
   findVerifiable(em: EntityManager, graceMs: number): Promise<SigningKey[]> {
     return em.find(
       SigningKey,
-      { $or: [{ status: 'active' }, { status: 'retired', retiredAt: { $gt: new Date(Date.now() - graceMs) } }] },
+      { $or: [{ status: { $in: ['pending', 'active'] } }, { status: 'retired', retiredAt: { $gt: new Date(Date.now() - graceMs) } }] },
       { orderBy: { createdAt: 'desc' } },
     );
+  }
+
+  /** One key's public part and state, as auth's own verifier needs it. */
+  async findRecord(em: EntityManager, kid: string): Promise<SigningKeyRecord | null> {
+    const rows = await em
+      .getConnection()
+      .execute<{ public_jwk: SigningKeyRecord['publicJwk']; status: string; retired_at: Date | null }[]>(
+        'SELECT public_jwk, status, retired_at FROM signing_keys WHERE kid = ?',
+        [kid],
+      );
+    const row = rows[0];
+    return row ? { kid, publicJwk: row.public_jwk, status: row.status, retiredAt: row.retired_at ? new Date(row.retired_at) : null } : null;
+  }
+
+  /**
+   * Whether a pending key's first announcement left the outbox at least `delaySeconds` ago (by the
+   * database's clock, the one `sent_at` was written with). Unsent rows are never pruned, so an
+   * announcement no longer in the outbox went out long ago.
+   */
+  async announcedLongEnough(em: EntityManager, kid: string, delaySeconds: number): Promise<boolean> {
+    const rows = await em.getConnection().execute<{ sent: boolean; due: boolean }[]>(
+      `SELECT sent_at IS NOT NULL AS sent, sent_at IS NOT NULL AND sent_at <= clock_timestamp() - make_interval(secs => ?) AS due
+         FROM outbox WHERE key = ? AND type = 'signing_key.published' AND payload->'data'->>'status' = 'pending'
+        ORDER BY seq LIMIT 1`,
+      [delaySeconds, kid],
+      'all',
+      em.getTransactionContext(),
+    );
+    return rows.length === 0 || rows[0].due;
   }
 
   async insert(em: EntityManager, key: SigningKey): Promise<void> {

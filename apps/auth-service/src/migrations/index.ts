@@ -3,6 +3,7 @@ import { Migration20261122000100_init } from './Migration20261122000100_init';
 import { Migration20261122000200_accounts } from './Migration20261122000200_accounts';
 import { Migration20261122000300_people } from './Migration20261122000300_people';
 import { Migration20261122000400_admin } from './Migration20261122000400_admin';
+import { Migration20261201000500_signing_key_states } from './Migration20261201000500_signing_key_states';
 
 /** Applied in this order; never edit a shipped migration, add a new one. */
 export const migrations: MigrationEntry[] = [
@@ -10,4 +11,5 @@ export const migrations: MigrationEntry[] = [
   { name: 'Migration20261122000200_accounts', class: Migration20261122000200_accounts },
   { name: 'Migration20261122000300_people', class: Migration20261122000300_people },
   { name: 'Migration20261122000400_admin', class: Migration20261122000400_admin },
+  { name: 'Migration20261201000500_signing_key_states', class: Migration20261201000500_signing_key_states },
 ];
