@@ -64,6 +64,7 @@ assertType<
     EventType,
     | 'user.registered' | 'user.email_verified' | 'email_verification.requested' | 'signing_key.published' | 'user.profile_updated'
     | 'user.deactivated' | 'user.reactivated' | 'user.locked' | 'user.unlocked' | 'user.password_changed' | 'user.role_changed'
+    | 'email_verification.registration_attempted'
     | 'password_reset.requested' | 'friendship.requested' | 'friendship.accepted' | 'friendship.declined' | 'friendship.blocked'
     | 'friendship.removed' | 'device.registered' | 'device.removed'
   >

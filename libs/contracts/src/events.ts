@@ -162,7 +162,7 @@ export const EventDeclarations = [
   defineEvent({ type: 'user.deactivated', topic: Topics.authUser, description: 'An admin deactivated the account; its tokens stop working everywhere.', schema: userStatusSchema }),
   defineEvent({ type: 'user.reactivated', topic: Topics.authUser, description: 'An admin reactivated the account.', schema: userStatusSchema }),
   defineEvent({ type: 'user.locked', topic: Topics.authUser, description: 'Too many failed logins in a row locked the account until `lockedUntil`.', schema: userStatusSchema }),
-  defineEvent({ type: 'user.unlocked', topic: Topics.authUser, description: 'An admin lifted a lockout.', schema: userStatusSchema }),
+  defineEvent({ type: 'user.unlocked', topic: Topics.authUser, description: 'A lockout was lifted: by an admin, or (byUserId = the user) by a right password checked while concurrent failures locked the account.', schema: userStatusSchema }),
   defineEvent({ type: 'user.password_changed', topic: Topics.authUser, description: 'The password was changed (by the user) or reset (byUserId null); every session was ended.', schema: userStatusSchema }),
   defineEvent({ type: 'user.role_changed', topic: Topics.authUser, description: 'The platform role changed to `role`.', schema: userStatusSchema }),
 
@@ -172,6 +172,18 @@ export const EventDeclarations = [
     topic: Topics.authEmailVerification,
     description: 'A verification email is to be sent, with its single-use token (a secret: this topic is read only by notification-service).',
     schema: tokenMailSchema,
+  }),
+  defineEvent({
+    type: 'email_verification.registration_attempted',
+    topic: Topics.authEmailVerification,
+    description:
+      'Someone tried to register a new account with the email address of this existing one. The API answered as for a new account (it never tells whether an address has one); the owner is told by email instead.',
+    schema: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['userId', 'email', 'username', 'firstName', 'attemptedAt'],
+      properties: { userId: uuid, email, username, firstName: nullableName, attemptedAt: dateTime },
+    },
   }),
 
   // auth-service: auth.signing-key.v1 (compacted)
@@ -259,6 +271,8 @@ export type UserEmailVerifiedData = EventData<'user.email_verified'>;
  * notification-service reads, never on `auth.user.v1` which every service and the audit log read.
  */
 export type EmailVerificationRequestedData = EventData<'email_verification.requested'>;
+/** On `auth.email-verification.v1` too: only notification-service reads it (it names the account of an address). */
+export type RegistrationAttemptedData = EventData<'email_verification.registration_attempted'>;
 /** A public signing key: every service keeps these to verify access tokens itself. */
 export type SigningKeyPublishedData = EventData<'signing_key.published'>;
 export type UserProfileUpdatedData = EventData<'user.profile_updated'>;

@@ -62,6 +62,21 @@ describe('renderNotificationEmail', () => {
   });
 });
 
+describe('the registration attempt email', () => {
+  it('tells the owner they already have an account, their username and what to do, with names escaped', () => {
+    const email = renderNotificationEmail(
+      { notificationType: 'registration_attempted', title: 't', message: 'm', metadata: { firstName: '<b>Ann</b>', username: 'ann_1' } },
+      'https://app.tally.example/',
+    );
+    expect(email.subject).toBe('You already have a Tally account');
+    expect(email.text.startsWith('Hi <b>Ann</b>,\n')).toBe(true);
+    expect(email.text).toContain('Your username is ann_1.');
+    expect(email.text).toMatch(/reset/);
+    expect(email.text).toContain('https://app.tally.example ');
+    expect(email.html).toContain('Hi &lt;b&gt;Ann&lt;/b&gt;,');
+  });
+});
+
 describe('maskSecrets', () => {
   it('masks token-like query values and leaves other text alone', () => {
     expect(maskSecrets(`see http://h/verify-email?token=${token}&x=1 now`)).toBe('see http://h/verify-email?token=***&x=1 now');

@@ -96,6 +96,39 @@ export function renderPasswordResetEmail(input: VerificationEmailInput): Rendere
   });
 }
 
+export interface RegistrationAttemptEmailInput {
+  firstName: string | null | undefined;
+  /** The username of the account that already has the address. */
+  username: string;
+  appPublicUrl: string;
+}
+
+/**
+ * Tells the owner of an address that someone tried to register with it (OWASP: the sign-up form
+ * answered as for a new account; the owner learns it here instead). No link that acts: it says what to do.
+ */
+export function renderRegistrationAttemptEmail(input: RegistrationAttemptEmailInput): RenderedEmail {
+  const name = input.firstName ? oneLine(input.firstName) : '';
+  const greeting = name ? `Hi ${name},` : 'Hi,';
+  const app = input.appPublicUrl.replace(/\/+$/, '');
+  const username = oneLine(input.username);
+  const lines = [
+    'Someone just tried to create a new Tally account with this email address. You already have one, so no new account was made and nothing about yours changed.',
+    `Your username is ${username}.`,
+    `If it was you: log in at ${app} with your username or this email address. If you forgot your password, ask for a reset ("Forgot password") and we will email you a link. If you never verified this address, ask for a new verification email.`,
+    'If it was not you, you can ignore this email: nobody can use your account without your password.',
+  ];
+  const text = [greeting, '', ...lines.flatMap((l) => [l, '']), '— The Tally team', ''].join('\n');
+  const html = [
+    '<!doctype html><html><body style="font-family:sans-serif">',
+    `<p>${escapeHtml(greeting)}</p>`,
+    ...lines.map((l) => `<p>${escapeHtml(l)}</p>`),
+    '<p>— The Tally team</p>',
+    '</body></html>',
+  ].join('\n');
+  return { subject: 'You already have a Tally account', text, html };
+}
+
 /** Replaces secrets in text shown back to users or operators (`token=…` query values, long opaque codes). */
 export function maskSecrets(text: string): string;
 export function maskSecrets(text: string | null | undefined): string | null;
@@ -130,6 +163,10 @@ export function renderNotificationEmail(n: RenderableNotification, appPublicUrl:
     const firstName = typeof n.metadata.firstName === 'string' ? n.metadata.firstName : null;
     const input = { firstName, token: n.secretToken, expiresAt: n.expiresAt ?? null, appPublicUrl };
     return n.notificationType === 'email_verification' ? renderVerificationEmail(input) : renderPasswordResetEmail(input);
+  }
+  if (n.notificationType === 'registration_attempted' && typeof n.metadata.username === 'string') {
+    const firstName = typeof n.metadata.firstName === 'string' ? n.metadata.firstName : null;
+    return renderRegistrationAttemptEmail({ firstName, username: n.metadata.username, appPublicUrl });
   }
   const link = n.actionUrl ? (/^https?:\/\//.test(n.actionUrl) ? n.actionUrl : `${appPublicUrl.replace(/\/+$/, '')}${n.actionUrl.startsWith('/') ? '' : '/'}${n.actionUrl}`) : null;
   const text = [n.message, ...(link ? ['', link] : []), '', '— The Tally team', ''].join('\n');

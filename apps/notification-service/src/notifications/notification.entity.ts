@@ -10,7 +10,7 @@ export type DeliveryStatus = (typeof DeliveryStatuses)[number];
 export type DeliveryChannel = 'email' | 'push' | 'sms' | 'in_app';
 
 /** Notification types this service creates. */
-export const NotificationTypes = { emailVerification: 'email_verification', passwordReset: 'password_reset' } as const;
+export const NotificationTypes = { emailVerification: 'email_verification', passwordReset: 'password_reset', registrationAttempted: 'registration_attempted' } as const;
 
 @Entity({ tableName: 'notifications' })
 export class Notification {

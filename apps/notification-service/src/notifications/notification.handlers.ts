@@ -45,6 +45,15 @@ export class NotificationHandlers {
     this.enqueueAfterCommit(ctx, n.id, correlationId);
   }
 
+  /** Someone tried to register with the address of an existing account: its owner is told. */
+  @EventPattern('email_verification.registration_attempted')
+  async onRegistrationAttempted(@Payload() e: EventOf<'email_verification.registration_attempted'>, @Ctx() ctx: HandlerContext): Promise<void> {
+    const correlationId = currentContext()?.correlationId;
+    const n = await this.notifications.recordRegistrationAttempt(ctx.em, e, correlationId);
+    this.log.info({ notificationId: n.id, eventId: e.id, userId: e.data.userId }, 'registration attempt email recorded');
+    this.enqueueAfterCommit(ctx, n.id, correlationId);
+  }
+
   private enqueueAfterCommit(ctx: HandlerContext, notificationId: string, correlationId: string | undefined): void {
     ctx.afterCommit(() => this.emailQueue.enqueue({ notificationId, ...(correlationId ? { correlationId } : {}) }));
   }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { freshEm } from '@tally/persistence';
-import { EmailVerificationRequestedData, EventEnvelope, PasswordResetRequestedData } from '@tally/contracts';
+import { EmailVerificationRequestedData, EventEnvelope, PasswordResetRequestedData, RegistrationAttemptedData } from '@tally/contracts';
 import { Page } from '@tally/service-kit';
 import { RESET_PASSWORD_PATH, VERIFY_EMAIL_PATH, maskSecrets } from '../delivery/email-renderer';
 import { Notification, NotificationTypes } from './notification.entity';
@@ -91,6 +91,42 @@ export class NotificationService {
         `Open the link in the email we send you; it expires at ${new Date(d.expiresAt).toISOString()}.`,
       actionUrl: RESET_PASSWORD_PATH,
     });
+  }
+
+  /**
+   * The email telling an account's owner that someone tried to register with their address (the
+   * API gave that person the same answer as for a new account). No secret, no expiry.
+   */
+  async recordRegistrationAttempt(
+    em: EntityManager,
+    event: EventEnvelope<'email_verification.registration_attempted', RegistrationAttemptedData>,
+    correlationId: string | undefined,
+  ): Promise<Notification> {
+    const d = event.data;
+    const n = new Notification();
+    n.id = randomUUID();
+    n.userId = d.userId;
+    n.notificationType = NotificationTypes.registrationAttempted;
+    n.title = 'Someone tried to sign up with your email address';
+    n.message =
+      `Someone tried to create a new Tally account with your email address (${d.email}). You already have one, ` +
+      `with the username ${d.username}; nothing was changed. If it was you, log in, or reset your password if you forgot it.`;
+    n.priority = 'normal';
+    n.relatedObjectType = 'user';
+    n.relatedObjectId = d.userId;
+    n.metadata = {
+      eventId: event.id,
+      source: event.source,
+      ...(correlationId ? { correlationId } : {}),
+      firstName: d.firstName,
+      username: d.username,
+      attemptedAt: d.attemptedAt,
+    };
+    n.deliveryChannels = ['email'];
+    n.recipient = d.email;
+    n.deliveryStatus = 'pending';
+    await this.notifications.insert(em, n);
+    return n;
   }
 
   private async recordTokenEmail(
