@@ -13,10 +13,14 @@ describe('accounts through the gateway', () => {
   let smtp: SmtpCatcher;
   let gw: string;
   const LOCK_SECONDS = 4;
+  const GRACE_SECONDS = 3;
 
   beforeAll(async () => {
     ({ system, smtp } = await startSystem({
-      'auth-service': { LOCKOUT_THRESHOLD: '5', LOCKOUT_DURATION_SECONDS: String(LOCK_SECONDS) },
+      'auth-service': {
+        LOCKOUT_THRESHOLD: '5', LOCKOUT_DURATION_SECONDS: String(LOCK_SECONDS),
+        REFRESH_REUSE_GRACE_SECONDS: String(GRACE_SECONDS), LOGIN_THROTTLE_PRUNE_INTERVAL_SECONDS: '1',
+      },
     }));
     gw = system.gatewayUrl;
   });
@@ -29,7 +33,7 @@ describe('accounts through the gateway', () => {
   /** Registers and verifies; returns the user and a first session. */
   async function verifiedUser(tag: string) {
     const u = newUser(tag, system.runId);
-    expect((await call(gw, 'POST', '/api/v1/auth/register', { body: u })).status).toBe(201);
+    expect((await call(gw, 'POST', '/api/v1/auth/register', { body: u })).status).toBe(202);
     const token = verificationToken((await smtp.waitFor(u.email, 60000)).text);
     expect((await call(gw, 'POST', '/api/v1/auth/verify-email', { body: { token } })).status).toBe(200);
     const login = await call(gw, 'POST', '/api/v1/auth/login', { body: { login: u.email, password: u.password } });
@@ -40,8 +44,9 @@ describe('accounts through the gateway', () => {
   it('registers with the optional details and refuses weak or malformed ones', async () => {
     const u = { ...newUser('full', system.runId), phoneNumber: '+14155550123', timezone: 'Europe/Paris', preferredCurrency: 'eur' };
     const res = await call(gw, 'POST', '/api/v1/auth/register', { body: u });
-    expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ phoneNumber: '+14155550123', timezone: 'Europe/Paris', preferredCurrency: 'EUR' });
+    expect(res.status).toBe(202);
+    const [stored] = await query(system.databaseUrl('auth'), `SELECT phone_number, timezone, preferred_currency FROM users WHERE username = $1`, [u.username]);
+    expect(stored).toEqual({ phone_number: '+14155550123', timezone: 'Europe/Paris', preferred_currency: 'EUR' });
 
     const bad = [
       [{ timezone: 'Mars/Olympus' }, 'timezone'],
@@ -91,12 +96,16 @@ describe('accounts through the gateway', () => {
       expect(a.body).toEqual(b.body);
     }
     // Now even the right password is refused, and an unknown login looks exactly the same.
-    const locked = await call(gw, 'POST', '/api/v1/auth/login', { body: { login: u.email, password: u.password } });
+    const locked = await call(gw, 'POST', '/api/v1/auth/login', { body: { login: u.username, password: u.password } });
     const ghost = await call(gw, 'POST', '/api/v1/auth/login', { body: { login: unknown, password: u.password } });
     expect(locked.status).toBe(423);
     expect(locked.body.code).toBe('ACCOUNT_LOCKED');
     expect(ghost.status).toBe(locked.status);
     expect(ghost.body).toEqual(locked.body);
+    // Her email is not locked as such (that would tell it is hers), but the account is: no password check, the answer of a wrong one.
+    const byEmail = await call(gw, 'POST', '/api/v1/auth/login', { body: { login: u.email, password: u.password } });
+    expect(byEmail.status).toBe(401);
+    expect(byEmail.body.code).toBe('INVALID_CREDENTIALS');
     const [row] = await query(system.databaseUrl('auth'), `SELECT failed_login_attempts, account_locked_until > now() AS locked FROM users WHERE email = $1`, [u.email]);
     expect(row).toEqual({ failed_login_attempts: 5, locked: true });
     await expectEventually(async () => {
@@ -118,15 +127,64 @@ describe('accounts through the gateway', () => {
     expect(r1.status).toBe(200);
     expect(r1.body.refreshToken).not.toBe(session.refreshToken);
     expect((await call(gw, 'GET', '/api/v1/users/me', { token: r1.body.accessToken })).status).toBe(200);
-    // The first token again: a replay. The whole family dies, including the token just issued.
+    const r2 = await call(gw, 'POST', '/api/v1/auth/refresh', { body: { refreshToken: r1.body.refreshToken } });
+    expect(r2.status).toBe(200);
+    // The first token again, two rotations back (not the immediately previous one): a replay, even
+    // within the grace window. The whole family dies, including the token just issued.
     const replay = await call(gw, 'POST', '/api/v1/auth/refresh', { body: { refreshToken: session.refreshToken } });
     expect(replay.status).toBe(401);
     expect(replay.body.code).toBe('REFRESH_TOKEN_REUSED');
-    const child = await call(gw, 'POST', '/api/v1/auth/refresh', { body: { refreshToken: r1.body.refreshToken } });
+    const child = await call(gw, 'POST', '/api/v1/auth/refresh', { body: { refreshToken: r2.body.refreshToken } });
     expect(child.status).toBe(401);
     // Garbage and unknown tokens.
     expect((await call(gw, 'POST', '/api/v1/auth/refresh', { body: { refreshToken: 'x'.repeat(43) } })).status).toBe(401);
     expect((await call(gw, 'POST', '/api/v1/auth/refresh', { body: { refreshToken: 'bad token!' } })).status).toBe(400);
+  });
+
+  it('answers a refresh retried within the grace window with a fresh pair of the same family; after the window it is a replay', async () => {
+    const { session } = await verifiedUser('grace');
+    const lost = await call(gw, 'POST', '/api/v1/auth/refresh', { body: { refreshToken: session.refreshToken } });
+    expect(lost.status).toBe(200);
+    // The client never saw `lost` and retries with the same token: a valid pair, not a revocation.
+    const retry = await call(gw, 'POST', '/api/v1/auth/refresh', { body: { refreshToken: session.refreshToken } });
+    expect(retry.status).toBe(200);
+    expect(retry.body.refreshToken).not.toBe(lost.body.refreshToken);
+    expect((await call(gw, 'GET', '/api/v1/users/me', { token: retry.body.accessToken })).status).toBe(200);
+    const next = await call(gw, 'POST', '/api/v1/auth/refresh', { body: { refreshToken: retry.body.refreshToken } });
+    expect(next.status).toBe(200);
+    const families = await query(system.databaseUrl('auth'), `SELECT count(DISTINCT family_id)::int AS n, count(*) FILTER (WHERE revoked_at IS NOT NULL)::int AS revoked FROM refresh_tokens WHERE user_id = $1`, [session.user.id]);
+    expect(families).toEqual([{ n: 1, revoked: 0 }]);
+    // The family went on from the retry: the pair whose answer was lost is spent, and showing it is a replay.
+    const stale = await call(gw, 'POST', '/api/v1/auth/refresh', { body: { refreshToken: lost.body.refreshToken } });
+    expect(stale.body.code).toBe('REFRESH_TOKEN_REUSED');
+    expect((await call(gw, 'POST', '/api/v1/auth/refresh', { body: { refreshToken: next.body.refreshToken } })).status).toBe(401);
+
+    // After the window the same retry revokes the family.
+    const { session: s2 } = await verifiedUser('grace2');
+    const first = await call(gw, 'POST', '/api/v1/auth/refresh', { body: { refreshToken: s2.refreshToken } });
+    expect(first.status).toBe(200);
+    await sleep(GRACE_SECONDS * 1000 + 1000);
+    const late = await call(gw, 'POST', '/api/v1/auth/refresh', { body: { refreshToken: s2.refreshToken } });
+    expect(late.status).toBe(401);
+    expect(late.body.code).toBe('REFRESH_TOKEN_REUSED');
+    expect((await call(gw, 'POST', '/api/v1/auth/refresh', { body: { refreshToken: first.body.refreshToken } })).status).toBe(401);
+  });
+
+  it('prunes login throttles once they no longer count, and keeps a lock while it lasts', async () => {
+    const authDb = system.databaseUrl('auth');
+    const once = `prune-once-${system.runId}@example.com`;
+    const locked = `prune-locked-${system.runId}@example.com`;
+    expect((await call(gw, 'POST', '/api/v1/auth/login', { body: { login: once, password: 'wrong-password-x' } })).status).toBe(401);
+    for (let i = 0; i < 5; i++) await call(gw, 'POST', '/api/v1/auth/login', { body: { login: locked, password: 'wrong-password-x' } });
+    expect((await call(gw, 'POST', '/api/v1/auth/login', { body: { login: locked, password: 'wrong-password-x' } })).status).toBe(423);
+    const rows = () => query(authDb, `SELECT count(*)::int AS n FROM login_throttles`).then((r) => r[0].n as number);
+    const before = await rows();
+    expect(before).toBeGreaterThanOrEqual(2);
+    // Pruning runs every second; a row that still counts stays.
+    await sleep(1500);
+    expect((await call(gw, 'POST', '/api/v1/auth/login', { body: { login: locked, password: 'wrong-password-x' } })).status).toBe(423);
+    // Once the lock and the counting window are over, every row goes (nothing else is failing logins meanwhile).
+    await expectEventually(async () => expect(await rows()).toBe(0), { timeoutMs: (LOCK_SECONDS + 10) * 1000 });
   });
 
   it('logs out: the refresh token stops working, other sessions keep theirs', async () => {

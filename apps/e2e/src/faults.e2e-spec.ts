@@ -26,11 +26,11 @@ describe('faults: nothing is lost, nothing is doubled', () => {
     try {
       const started = Date.now();
       const res = await call(gw, 'POST', '/api/v1/auth/register', { body: u });
-      expect(res.status).toBe(201);
+      expect(res.status).toBe(202);
       expect(Date.now() - started).toBeLessThan(10000);
       // The events wait in the outbox.
       await sleep(2000);
-      const waiting = await query(system.databaseUrl('auth'), `SELECT type FROM outbox WHERE key = $1 AND sent_at IS NULL ORDER BY seq`, [res.body.id]);
+      const waiting = await query(system.databaseUrl('auth'), `SELECT type FROM outbox WHERE key = (SELECT id::text FROM users WHERE username = $1) AND sent_at IS NULL ORDER BY seq`, [u.username]);
       expect(waiting.map((r) => r.type)).toEqual(['user.registered', 'email_verification.requested']);
       expect(smtp.to(u.email)).toHaveLength(0);
     } finally {
@@ -44,7 +44,7 @@ describe('faults: nothing is lost, nothing is doubled', () => {
     const u = newUser('smtpdown', system.runId);
     smtp.refusing = true;
     try {
-      expect((await call(gw, 'POST', '/api/v1/auth/register', { body: u })).status).toBe(201);
+      expect((await call(gw, 'POST', '/api/v1/auth/register', { body: u })).status).toBe(202);
       // The worker tries, is refused (451), and records each failed attempt.
       await expectEventually(async () => {
         const [row] = await query(system.databaseUrl('notification'),
@@ -65,19 +65,20 @@ describe('faults: nothing is lost, nothing is doubled', () => {
   it('sends one email when the same event is delivered twice', async () => {
     const u = newUser('twice', system.runId);
     const res = await call(gw, 'POST', '/api/v1/auth/register', { body: u });
-    expect(res.status).toBe(201);
+    expect(res.status).toBe(202);
     await smtp.waitFor(u.email, 60000);
+    const [{ id: userId }] = await query(system.databaseUrl('auth'), 'SELECT id::text FROM users WHERE username = $1', [u.username]);
 
     // Deliver the very same event again, as Kafka would after a lost commit.
-    const [row] = await query(system.databaseUrl('auth'), `SELECT payload, headers FROM outbox WHERE key = $1 AND type = 'email_verification.requested'`, [res.body.id]);
+    const [row] = await query(system.databaseUrl('auth'), `SELECT payload, headers FROM outbox WHERE key = $1 AND type = 'email_verification.requested'`, [userId]);
     const producer = system.kafka().producer();
     await producer.connect();
     try {
       const topic = `${system.topicPrefix}auth.email-verification.v1`;
-      await producer.send({ topic, messages: [{ key: res.body.id, value: JSON.stringify(row.payload), headers: row.headers }] });
+      await producer.send({ topic, messages: [{ key: userId, value: JSON.stringify(row.payload), headers: row.headers }] });
       // Then a marker on the same key (same partition, so handled after the duplicate).
       const marker = { ...row.payload, id: crypto.randomUUID(), data: { ...row.payload.data, email: `marker-${u.email}` } };
-      await producer.send({ topic, messages: [{ key: res.body.id, value: JSON.stringify(marker), headers: { ...row.headers, [EventHeaders.eventId]: marker.id } }] });
+      await producer.send({ topic, messages: [{ key: userId, value: JSON.stringify(marker), headers: { ...row.headers, [EventHeaders.eventId]: marker.id } }] });
     } finally {
       await producer.disconnect();
     }
@@ -91,10 +92,10 @@ describe('faults: nothing is lost, nothing is doubled', () => {
   it('loses nothing when the consumer is killed mid-stream and restarted', async () => {
     const users = Array.from({ length: 20 }, (_, i) => newUser(`crash${i}`, system.runId));
     // Register the first few, wait for some mail, then crash the consumer while the rest arrive.
-    for (const u of users.slice(0, 5)) expect((await call(gw, 'POST', '/api/v1/auth/register', { body: u })).status).toBe(201);
+    for (const u of users.slice(0, 5)) expect((await call(gw, 'POST', '/api/v1/auth/register', { body: u })).status).toBe(202);
     await smtp.waitFor(users[0].email, 60000);
     const registering = (async () => {
-      for (const u of users.slice(5)) expect((await call(gw, 'POST', '/api/v1/auth/register', { body: u })).status).toBe(201);
+      for (const u of users.slice(5)) expect((await call(gw, 'POST', '/api/v1/auth/register', { body: u })).status).toBe(202);
     })();
     await sleep(300);
     await system.killApp('notification-service');

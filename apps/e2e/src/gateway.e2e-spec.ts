@@ -211,12 +211,12 @@ describe('api-gateway: rate limits, edge behaviour and API documentation', () =>
   async function verifiedUser(tag: string, ip: string) {
     const u = newUser(tag, system.runId);
     const reg = await call(gw, 'POST', '/api/v1/auth/register', { body: u, headers: from(ip) });
-    expect(reg.status).toBe(201);
+    expect(reg.status).toBe(202);
     const token = verificationToken((await smtp.waitFor(u.email, 60000)).text);
     expect((await call(gw, 'POST', '/api/v1/auth/verify-email', { body: { token }, headers: from(ip) })).status).toBe(200);
     const login = await call(gw, 'POST', '/api/v1/auth/login', { body: { login: u.email, password: u.password }, headers: from(ip) });
     expect(login.status).toBe(200);
-    return { ...u, id: reg.body.id as string, accessToken: login.body.accessToken as string, login };
+    return { ...u, id: login.body.user.id as string, accessToken: login.body.accessToken as string, login };
   }
 
   beforeAll(async () => {

@@ -31,12 +31,12 @@ describe('people through the gateway', () => {
   async function signUp(tag: string): Promise<Person> {
     const u = newUser(tag, system.runId);
     const reg = await call(gw, 'POST', '/api/v1/auth/register', { body: u });
-    expect(reg.status).toBe(201);
+    expect(reg.status).toBe(202);
     const token = verificationToken((await smtp.waitFor(u.email, 60000)).text);
     expect((await call(gw, 'POST', '/api/v1/auth/verify-email', { body: { token } })).status).toBe(200);
     const login = await call(gw, 'POST', '/api/v1/auth/login', { body: { login: u.username, password: u.password } });
     expect(login.status).toBe(200);
-    return { id: reg.body.id, token: login.body.accessToken, username: u.username, email: u.email };
+    return { id: login.body.user.id, token: login.body.accessToken, username: u.username, email: u.email };
   }
 
   const as = (who: Person) => ({

@@ -66,13 +66,13 @@ export async function signUpVerified(system: TallySystem, smtp: SmtpCatcher, tag
   const gw = system.gatewayUrl;
   const u = newUser(tag, system.runId);
   const reg = await call(gw, 'POST', '/api/v1/auth/register', { body: u });
-  if (reg.status !== 201) throw new Error(`register ${u.username}: ${reg.status} ${JSON.stringify(reg.body)}`);
+  if (reg.status !== 202) throw new Error(`register ${u.username}: ${reg.status} ${JSON.stringify(reg.body)}`);
   const token = verificationToken((await smtp.waitFor(u.email, 60000)).text);
   const verified = await call(gw, 'POST', '/api/v1/auth/verify-email', { body: { token } });
   if (verified.status !== 200) throw new Error(`verify ${u.username}: ${verified.status} ${JSON.stringify(verified.body)}`);
   const login = await call(gw, 'POST', '/api/v1/auth/login', { body: { login: u.username, password: u.password } });
   if (login.status !== 200) throw new Error(`login ${u.username}: ${login.status} ${JSON.stringify(login.body)}`);
-  return { id: reg.body.id, username: u.username, email: u.email, password: u.password, token: login.body.accessToken };
+  return { id: login.body.user.id, username: u.username, email: u.email, password: u.password, token: login.body.accessToken };
 }
 
 /** auth's create-admin command, as an operator runs it against this run's database (e.g. `['--email', e, '--superuser']`). */

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { OutboxWriter } from '@tally/messaging';
+import type { AccountRepository } from '../users/account.repository';
 import { User } from '../users/user.entity';
 import { AdminException, AdminExceptionCode } from './admin.exceptions';
 import { AdminCaller } from './admin-policy';
@@ -35,7 +36,9 @@ function setup(rows: User[]) {
     flush: async () => void flushes.push(1),
   } as unknown as AdminUserRepository;
   const outbox = { append: async (_em: EntityManager, e: { type: string; subject: string; data: Record<string, unknown> }) => void events.push(e) } as unknown as OutboxWriter;
-  return { service: new AdminUsersService(orm, repo, outbox), table, events, revoked, flushes };
+  const clearedLogins: string[][] = [];
+  const accounts = { clearLoginThrottles: async (_em: EntityManager, keys: string[]) => void clearedLogins.push(keys) } as unknown as AccountRepository;
+  return { service: new AdminUsersService(orm, repo, outbox, accounts), table, events, revoked, flushes, clearedLogins };
 }
 
 async function failure(p: Promise<unknown>): Promise<{ code: string; status: number }> {
@@ -86,6 +89,8 @@ describe('AdminUsersService', () => {
     Object.assign(s.table.get(ANN)!, { failedLoginAttempts: 7, accountLockedUntil: new Date(Date.now() + 3600_000) });
     expect(await s.service.unlock(admin, ANN)).toMatchObject({ failedLoginAttempts: 0, accountLockedUntil: null, locked: false });
     expect(s.events).toEqual([{ type: 'user.unlocked', subject: ANN, data: { userId: ANN, at: expect.any(String), byUserId: ADMIN, lockedUntil: null } }]);
+    // The counters of both its logins go too (a lock of `ann` or of her email alone would otherwise stay).
+    expect(s.clearedLogins).toEqual([[expect.stringMatching(/^[0-9a-f]{64}$/), expect.stringMatching(/^[0-9a-f]{64}$/)]]);
   });
 
   it('changes the role, keeping is_premium in step, with user.role_changed', async () => {

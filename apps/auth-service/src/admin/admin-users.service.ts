@@ -3,6 +3,8 @@ import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { OutboxWriter } from '@tally/messaging';
 import { freshEm, inTransaction } from '@tally/persistence';
 import { Page } from '@tally/service-kit';
+import { AccountRepository } from '../users/account.repository';
+import { accountLoginKeys } from '../users/auth.service';
 import { User, UserRole } from '../users/user.entity';
 import { UserEvents } from '../users/user.events';
 import { AdminErrors } from './admin.exceptions';
@@ -60,6 +62,7 @@ export class AdminUsersService {
     private readonly orm: MikroORM,
     private readonly users: AdminUserRepository,
     private readonly outbox: OutboxWriter,
+    private readonly accounts: AccountRepository,
   ) {}
 
   async list(q: UserSearch): Promise<Page<AdminUserView>> {
@@ -98,9 +101,10 @@ export class AdminUsersService {
     });
   }
 
-  /** Clears the failed-login counter and any lock. */
+  /** Clears the failed-login counter and any lock, the account's and those of its username and email. */
   unlock(caller: AdminCaller, id: string): Promise<AdminUserView> {
     return this.change(caller, id, 'unlock', async (target, em, at) => {
+      await this.accounts.clearLoginThrottles(em, accountLoginKeys(target));
       if (target.failedLoginAttempts === 0 && !target.accountLockedUntil) return false;
       target.failedLoginAttempts = 0;
       target.accountLockedUntil = null;

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { KeysModule } from '../keys/keys.module';
+import { UsersModule } from '../users/users.module';
 import { AdminAccessGuard } from './admin-access.guard';
 import { AdminSigningKeysController } from './admin-signing-keys.controller';
 import { AdminSigningKeysService } from './admin-signing-keys.service';
@@ -15,7 +16,7 @@ import { SystemConfigurationService } from './system-configuration.service';
  * Every controller is behind AdminAccessGuard; see admin-policy.ts and README.md for who may do what.
  */
 @Module({
-  imports: [KeysModule],
+  imports: [KeysModule, UsersModule],
   controllers: [AdminUsersController, SystemConfigurationController, AdminSigningKeysController],
   providers: [
     AdminAccessGuard, AdminUserRepository, AdminUsersService, SystemConfigurationRepository, SystemConfigurationService,

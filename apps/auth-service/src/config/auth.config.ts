@@ -24,9 +24,28 @@ export class AuthServiceConfig extends MessagingConfig {
   @IsInt() @Min(1) @Max(100)
   LOCKOUT_THRESHOLD: number = 5;
 
-  /** How long a lock lasts, seconds. */
+  /**
+   * How long a lock lasts, seconds. Also how long failures are remembered: a count whose last
+   * attempt is older than this starts again (and its row may be pruned).
+   */
   @IsInt() @Min(1) @Max(7 * 24 * 3600)
   LOCKOUT_DURATION_SECONDS: number = 15 * 60;
+
+  /** How often expired login throttles (counters that no longer count) are deleted, seconds. */
+  @IsInt() @Min(1) @Max(24 * 3600)
+  LOGIN_THROTTLE_PRUNE_INTERVAL_SECONDS: number = 10 * 60;
+
+  /** Rows deleted per statement when pruning login throttles (each batch its own short statement). */
+  @IsInt() @Min(1) @Max(100_000)
+  LOGIN_THROTTLE_PRUNE_BATCH: number = 1000;
+
+  /**
+   * A refresh token presented again within this many seconds of its use, while the token it was
+   * exchanged for is still unused (a retry after a lost response), gets a fresh pair of the same
+   * family instead of revoking it. 0 turns the grace off.
+   */
+  @IsInt() @Min(0) @Max(300)
+  REFRESH_REUSE_GRACE_SECONDS: number = 30;
 
   /** Signing keys older than this are rotated out (a new one becomes active; old ones still verify). */
   @IsInt() @Min(1) @Max(365)

@@ -4,15 +4,23 @@ import { AuthService } from './auth.service';
 import { ChangePasswordDto, EmailDto, LoginDto, RefreshDto, RegisterDto, ResetPasswordDto, VerifyEmailDto } from './dto/auth.dto';
 
 const ACCEPTED = { status: 'accepted', detail: 'If an account matches, an email is on its way.' };
+/** The answer to every registration that is not refused, whether or not the email already had an account. */
+const REGISTERED = { status: 'accepted', detail: 'Check your email to finish signing up.' };
 
 @Controller('api/v1')
 export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
+  /**
+   * 202 and the same body whether the account was created or the email already had one (its owner
+   * is mailed instead): registration does not tell who has an account. 409 only for a taken username.
+   */
   @Public()
   @Post('auth/register')
-  register(@Body() dto: RegisterDto) {
-    return this.auth.register(dto);
+  @HttpCode(202)
+  async register(@Body() dto: RegisterDto) {
+    await this.auth.register(dto);
+    return REGISTERED;
   }
 
   @Public()

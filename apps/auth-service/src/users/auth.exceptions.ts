@@ -2,7 +2,6 @@ import { HttpStatus } from '@nestjs/common';
 import { DomainException } from '@tally/service-kit';
 
 export enum AuthExceptionCode {
-  EmailTaken = 'EMAIL_TAKEN',
   UsernameTaken = 'USERNAME_TAKEN',
   InvalidCredentials = 'INVALID_CREDENTIALS',
   EmailNotVerified = 'EMAIL_NOT_VERIFIED',
@@ -27,7 +26,6 @@ export class AuthException extends DomainException {
 }
 
 export const AuthErrors = {
-  emailTaken: () => new AuthException(AuthExceptionCode.EmailTaken, 'An account with this email already exists.', HttpStatus.CONFLICT),
   usernameTaken: () => new AuthException(AuthExceptionCode.UsernameTaken, 'This username is taken.', HttpStatus.CONFLICT),
   invalidCredentials: () => new AuthException(AuthExceptionCode.InvalidCredentials, 'The login or password is wrong.', HttpStatus.UNAUTHORIZED),
   emailNotVerified: () => new AuthException(AuthExceptionCode.EmailNotVerified, 'Verify your email address before logging in.', HttpStatus.FORBIDDEN),

@@ -27,6 +27,16 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
+/** The key of a login's failure counter: the SHA-256 of the login as typed, trimmed and lower-cased (as it is looked up). */
+export function loginKey(login: string): string {
+  return hashToken(login.trim().toLowerCase());
+}
+
+/** The counter keys of both logins of an account (its username and its email). */
+export function accountLoginKeys(user: Pick<User, 'username' | 'email'>): string[] {
+  return [loginKey(user.username), loginKey(user.email)];
+}
+
 function newSecret(): string {
   return randomBytes(32).toString('base64url');
 }
@@ -60,15 +70,21 @@ export class AuthService {
 
   // ---- registration and verification ---------------------------------------------------
 
-  /** Creates the user, its verification token and both events in one transaction. */
-  async register(dto: RegisterDto): Promise<UserView> {
+  /**
+   * Creates the user, its verification token and both events in one transaction. When the email
+   * already has an account, nothing is created and that account's owner is mailed instead
+   * (`email_verification.registration_attempted`); the caller gets the same answer either way, so
+   * registration cannot tell whether an address has an account (OWASP). A taken username is still
+   * refused (409): usernames are public.
+   */
+  async register(dto: RegisterDto): Promise<void> {
     this.policy.assertAcceptable(dto.password, dto);
     const passwordHash = await this.hasher.hash(dto.password);
     try {
-      return await inTransaction(this.orm, async (em) => {
+      await inTransaction(this.orm, async (em) => {
         const taken = await this.users.existsByEmailOrUsername(em, dto.email, dto.username);
-        if (taken.email) throw AuthErrors.emailTaken();
         if (taken.username) throw AuthErrors.usernameTaken();
+        if (taken.email) return this.tellEmailOwner(em, dto.email);
         const user = new User();
         user.id = randomUUID();
         user.username = dto.username;
@@ -82,15 +98,23 @@ export class AuthService {
         await this.users.insert(em, user);
         await this.outbox.append(em, UserEvents.registered(user));
         await this.issueVerification(em, user);
-        return toUserView(user);
       });
     } catch (err) {
       // Two registrations racing for one email or username: the unique index decides.
       if (err instanceof UniqueConstraintViolationException) {
-        throw /username/.test(err.message) ? AuthErrors.usernameTaken() : AuthErrors.emailTaken();
+        if (/username/.test(err.message)) throw AuthErrors.usernameTaken();
+        await inTransaction(this.orm, (em) => this.tellEmailOwner(em, dto.email));
+        return;
       }
       throw err;
     }
+  }
+
+  /** Someone tried to register with the address of an active account: its owner is told by email. */
+  private async tellEmailOwner(em: EntityManager, email: string): Promise<void> {
+    const owner = await this.users.findByEmail(em, email);
+    if (!owner || !owner.isActive) return;
+    await this.outbox.append(em, EmailVerificationEvents.registrationAttempted(owner));
   }
 
   /** A fresh single-use token (older unused ones stop working), mailed through notification-service. */
@@ -134,36 +158,44 @@ export class AuthService {
   // ---- login, lockout, sessions --------------------------------------------------------
 
   /**
-   * Login by email or username. After LOCKOUT_THRESHOLD failures in a row the login is locked
-   * for LOCKOUT_DURATION_SECONDS, with the same answer whether or not an account exists.
+   * Login by email or username. LOCKOUT_THRESHOLD failures in a row of one login (as typed) lock
+   * it for LOCKOUT_DURATION_SECONDS (423), with the same answers whether or not an account has it;
+   * the account itself gets no more than LOCKOUT_THRESHOLD password checks per lock either, across
+   * its username and email, but its lock shows only as wrong passwords, so locking one login never
+   * tells which other login is the same account (docs/adr/0007).
+   *
+   * Each check is reserved before the password is hashed, atomically per login and per account
+   * (row locks), and counted as a failure until its outcome is known: concurrent attempts cannot
+   * get more than LOCKOUT_THRESHOLD checks between them.
    */
   async login(dto: LoginDto, meta: RequestMeta = {}): Promise<Session> {
     const { LOCKOUT_THRESHOLD: threshold, LOCKOUT_DURATION_SECONDS: lockSeconds } = this.config;
+    const key = loginKey(dto.login);
     const user = await this.users.findForLogin(freshEm(this.orm), dto.login);
-    if (!user) {
-      const loginHash = hashToken(dto.login.trim().toLowerCase());
-      if (await this.accounts.unknownLoginLocked(freshEm(this.orm), loginHash)) {
-        await this.hasher.verifyAgainstDummy(dto.password);
-        throw AuthErrors.locked();
-      }
-      await this.hasher.verifyAgainstDummy(dto.password);
-      await this.accounts.recordUnknownFailure(freshEm(this.orm), loginHash, threshold, lockSeconds);
-      throw AuthErrors.invalidCredentials();
-    }
-    if (user.accountLockedUntil && user.accountLockedUntil.getTime() > Date.now()) {
+    const attempt = await inTransaction(this.orm, (em) => this.accounts.reserveLoginAttempt(em, key, user?.id ?? null, threshold, lockSeconds));
+    if (attempt === 'locked') {
       await this.hasher.verifyAgainstDummy(dto.password);
       throw AuthErrors.locked();
     }
-    if (!(await this.hasher.verify(user.password, dto.password))) {
-      const outcome = await this.accounts.recordUserFailure(freshEm(this.orm), user.id, threshold, lockSeconds);
-      if (outcome.justLocked) {
-        await inTransaction(this.orm, (em) => this.outbox.append(em, UserEvents.locked(user.id, outcome.lockedUntil)));
-      }
+    // Unknown logins and accounts whose budget is spent spend the same time on a dummy check.
+    const checked = !!user && attempt === 'check';
+    const right = checked ? await this.hasher.verify(user.password, dto.password) : await this.hasher.verifyAgainstDummy(dto.password);
+    if (!user || !right) {
+      await inTransaction(this.orm, async (em) => {
+        const lockedUntil = await this.accounts.settleLoginFailure(em, key, checked ? user!.id : null, threshold, lockSeconds);
+        // The lock and its event commit together, or neither does.
+        if (lockedUntil) await this.outbox.append(em, UserEvents.locked(user!.id, lockedUntil));
+      });
       throw AuthErrors.invalidCredentials();
     }
+    const loggingIn = user.isActive && user.isVerified;
+    await inTransaction(this.orm, async (em) => {
+      // A lock set meanwhile by failures that raced this (reserved, right) check is lifted by it.
+      const wasLocked = await this.accounts.settleLoginSuccess(em, key, user.id, loggingIn ? { ip: meta.ip ?? null } : null);
+      if (wasLocked) await this.outbox.append(em, UserEvents.unlocked(user.id, user.id));
+    });
     if (!user.isActive) throw AuthErrors.inactive();
     if (!user.isVerified) throw AuthErrors.emailNotVerified();
-    await this.accounts.recordSuccess(freshEm(this.orm), user.id, meta.ip ?? null);
     return inTransaction(this.orm, (em) => this.startSession(em, user, meta, null));
   }
 
@@ -189,28 +221,42 @@ export class AuthService {
 
   /**
    * Rotates a refresh token: the old one is spent, a new one of the same family is issued.
-   * Presenting a spent token again means it was stolen or replayed: the whole family is revoked.
+   * Presenting a spent token again means it was stolen or replayed: the whole family is revoked,
+   * except for a retry after a lost response: the immediately previous token (the one whose
+   * child is still unused), within REFRESH_REUSE_GRACE_SECONDS of its use, gets a fresh pair of
+   * the same family (a sibling of the lost one; the first of them to be used spends the others).
+   * A lockout does not end sessions: it stops password guessing, and anyone may cause one.
    */
   async refresh(dto: RefreshDto, meta: RequestMeta = {}): Promise<Session> {
     const outcome = await inTransaction(this.orm, async (em) => {
       const rt = await this.accounts.findRefreshForUpdate(em, hashToken(dto.refreshToken));
       if (!rt || rt.revokedAt || rt.expiresAt.getTime() <= Date.now()) return { error: AuthErrors.refreshInvalid() };
-      if (rt.usedAt) {
+      if (rt.usedAt && !(await this.isRetryWithinGrace(em, rt))) {
         await this.accounts.revokeFamily(em, rt.familyId, 'reuse_detected');
         return { error: AuthErrors.refreshReused() };
       }
       const user = await this.users.findById(em, rt.userId);
-      if (!user || !user.isActive || !user.isVerified || (user.accountLockedUntil && user.accountLockedUntil.getTime() > Date.now())) {
+      if (!user || !user.isActive || !user.isVerified) {
         await this.accounts.revokeFamily(em, rt.familyId, 'deactivated');
         return { error: AuthErrors.refreshInvalid() };
       }
-      rt.usedAt = new Date();
-      await this.users.flush(em);
+      if (!rt.usedAt) {
+        rt.usedAt = new Date();
+        await this.users.flush(em);
+        await this.accounts.spendSiblings(em, rt);
+      }
       return { session: await this.startSession(em, user, meta, rt) };
     });
     // The revocation above must commit, so the error is thrown only after the transaction.
     if ('error' in outcome) throw outcome.error;
     return outcome.session;
+  }
+
+  /** A spent token shown again soon after its use, while the family has not moved on since: a retry, not a replay. */
+  private async isRetryWithinGrace(em: EntityManager, rt: RefreshToken): Promise<boolean> {
+    const graceMs = this.config.REFRESH_REUSE_GRACE_SECONDS * 1000;
+    if (graceMs <= 0 || !rt.usedAt || Date.now() - rt.usedAt.getTime() > graceMs) return false;
+    return this.accounts.isLatestParent(em, rt.id);
   }
 
   /** Ends the session the refresh token belongs to. Unknown tokens are ignored (same answer). */
@@ -257,6 +303,8 @@ export class AuthService {
       r.usedAt = new Date();
       await this.accounts.invalidateResets(em, user.id);
       await this.setPassword(em, user.id, hash, 'password_reset');
+      // The owner proved themselves: both their logins may be tried again.
+      await this.accounts.clearLoginThrottles(em, accountLoginKeys(user));
     });
   }
 

@@ -61,6 +61,7 @@ export const UserEvents = {
     return status('user.locked', userId, null, at, { lockedUntil: lockedUntil?.toISOString() ?? null });
   },
 
+  /** Lifted by an admin, or by the user (byUserId = userId) whose right password raced the failures that locked it. */
   unlocked(userId: string, byUserId: string | null, at = new Date()): NewEvent<'user.unlocked'> {
     return status('user.unlocked', userId, byUserId, at, { lockedUntil: null });
   },
