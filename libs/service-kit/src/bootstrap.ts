@@ -5,8 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import { PinoNestLogger, newTraceparent, childTraceparent, runHealthChecks, runWithContext, sanitizeCorrelationId } from '@tally/observability';
 import { RethrowEventErrors } from '@tally/messaging';
 import { ServiceRuntime } from './runtime';
-import { ProblemDetailsFilter } from './problem';
-import { createValidationPipe } from './validation';
+import { ProblemDetailsFilter, frameworkErrorsAsProblems } from './problem';
+import { createValidationPipe, installTextGuard } from './validation';
 import { installOpenApi } from './openapi';
 
 export interface HttpBootstrapOptions {
@@ -76,12 +76,13 @@ export function installShutdown(name: string, runtime: ServiceRuntime<any>, clos
 
 /** Starts a service's HTTP API on Fastify with the shared behaviour every Tally service has. */
 export async function bootstrapHttpService(runtime: ServiceRuntime<any>, appModule: unknown, opts: HttpBootstrapOptions): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: opts.bodyLimit ?? 256 * 1024, trustProxy: true, logger: false });
+  const adapter = new FastifyAdapter({ bodyLimit: opts.bodyLimit ?? 256 * 1024, trustProxy: true, logger: false, frameworkErrors: frameworkErrorsAsProblems });
   const app = await NestFactory.create<NestFastifyApplication>(appModule as never, adapter, {
     logger: new PinoNestLogger(runtime.logger.child({ component: 'nest' })),
   });
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
   installOperationalRoutes(fastify, runtime);
+  installTextGuard(fastify);
   await opts.configure?.(fastify);
   installOpenApi(app, fastify, { title: runtime.name, logger: runtime.logger });
   app.useGlobalFilters(new ProblemDetailsFilter());

@@ -98,10 +98,12 @@ describe('service OpenAPI documents (service-kit createOpenApiDocument)', () => 
     const s = doc.components.schemas.CreateThingDto;
     expect(s.required.sort()).toEqual(['address', 'addresses', 'colour', 'contact', 'members', 'name', 'note']);
     expect(s.properties.addresses).toEqual({ type: 'array', items: { $ref: '#/components/schemas/AddressDto' } });
-    expect(s.properties.anything).toMatchObject({ type: 'array' });
+    expect(s.properties.anything).toMatchObject({ type: ['array', 'null'] });
     expect(s.properties.name).toEqual({ type: 'string', minLength: 3, maxLength: 50, pattern: '^[a-z]+$' });
     expect(s.properties.contact).toEqual({ type: 'string', format: 'email' });
-    expect(s.properties.size).toMatchObject({ type: 'integer', minimum: 1, maximum: 10 });
+    expect(s.properties.size).toMatchObject({ type: ['integer', 'null'], minimum: 1, maximum: 10 });
+    // @ValidateIf lets a property be absent, not null; @IsOptional lets it be null too (class-validator skips null).
+    expect(s.properties.mode.type).toBe('string');
     expect(s.properties.colour.enum).toEqual(['red', 'blue']);
     expect(s.properties.mode).toMatchObject({ type: 'string', enum: ['a', 'b'] });
     expect(s.properties.members).toMatchObject({ type: 'array', maxItems: 5, items: { type: 'string', format: 'uuid' } });

@@ -94,6 +94,8 @@ export function createOpenApiDocument(app: NestFastifyApplication, opts: OpenApi
       const open = publicOps.has(op.operationId);
       op.security = open ? [] : [{ [BEARER_SCHEME]: [] }];
       op.responses ??= {};
+      // A query or path parameter is text: it can be absent, never JSON null.
+      for (const p of op.parameters ?? []) if (p.schema) delete p.schema.nullable;
       const validated = op.requestBody || (op.parameters ?? []).some((p: { in?: string }) => p.in === 'query' || p.in === 'path');
       if (validated) op.responses['400'] ??= { $ref: '#/components/responses/BadRequest' };
       if (!open) op.responses['401'] ??= { $ref: '#/components/responses/Unauthorized' };
@@ -111,6 +113,8 @@ function toJsonSchemaNullability(node: unknown): void {
   if (o.nullable === true) {
     if (typeof o.type === 'string') o.type = [o.type, 'null'];
     else if (Array.isArray(o.type) && !o.type.includes('null')) o.type = [...o.type, 'null'];
+    // `enum` applies to every type: without null in it, the type list's null would still be refused.
+    if (Array.isArray(o.enum) && !o.enum.includes(null)) o.enum = [...o.enum, null];
     delete o.nullable;
   }
   for (const v of Object.values(o)) toJsonSchemaNullability(v);
@@ -199,8 +203,10 @@ export function describeFromValidation(cls: Function): void {
 }
 
 function schemaFromRules(cls: Function, property: string, rules: ValidationMetadata[], defaultValue: unknown): ApiPropertyOptions {
-  // @IsOptional() and @ValidateIf() both let the property be absent.
+  // @IsOptional() and @ValidateIf() both let the property be absent; @IsOptional() lets it be null too
+  // (class-validator skips every rule for null), so the document says so: null is how a field is cleared.
   const o: Record<string, unknown> = { required: !rules.some((r) => r.type === 'conditionalValidation') };
+  if (rules.some((r) => r.name === 'isOptional')) o.nullable = true;
   const designType = Reflect.getMetadata('design:type', cls.prototype, property);
   const named = (name: string) => rules.find((r) => r.name === name);
   const array = Boolean(named('isArray')) || designType === Array;

@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 
 /** RFC 9457 problem details. */
 export interface ProblemDetails {
@@ -34,7 +34,7 @@ export class DomainException extends Error {
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
-  406: 'Not Acceptable', 409: 'Conflict', 410: 'Gone', 413: 'Payload Too Large', 415: 'Unsupported Media Type',
+  406: 'Not Acceptable', 409: 'Conflict', 410: 'Gone', 413: 'Payload Too Large', 414: 'URI Too Long', 415: 'Unsupported Media Type',
   422: 'Unprocessable Content', 423: 'Locked', 429: 'Too Many Requests', 500: 'Internal Server Error',
   502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
 };
@@ -86,4 +86,32 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     }
     return problem(500, 'An unexpected error occurred. It has been logged.');
   }
+}
+
+/** The part of a Fastify reply a problem needs (typed loosely: Nest's adapter brings its own copy of Fastify's types). */
+interface ProblemReply {
+  status(code: number): ProblemReply;
+  header(name: string, value: string): ProblemReply;
+  send(payload?: unknown): unknown;
+}
+
+/** What the router's own refusals say, without echoing the (possibly huge or malformed) path. */
+const FRAMEWORK_DETAILS: Record<string, string> = {
+  FST_ERR_BAD_URL: 'The URL is not valid: a percent-encoded part does not decode to UTF-8 text.',
+  FST_ERR_MAX_PARAM_LENGTH: 'A path parameter is too long (at most 100 characters).',
+};
+
+/**
+ * Fastify's `frameworkErrors` option, for every Fastify instance we start (services and gateway):
+ * the router's own refusals, before any route, hook or Nest filter runs (a malformed
+ * percent-encoding: 400; a path parameter over `maxParamLength`: 414), as problem+json instead of
+ * Fastify's `{statusCode, error, message}` application/json.
+ */
+export function frameworkErrorsAsProblems(error: Pick<FastifyError, 'statusCode' | 'code' | 'message'>, req: { url?: string }, reply: ProblemReply): void {
+  const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
+  const detail = (error.code && FRAMEWORK_DETAILS[error.code]) ?? (status < 500 ? error.message : 'An unexpected error occurred.');
+  void reply
+    .status(status)
+    .header('content-type', PROBLEM_CONTENT_TYPE)
+    .send({ ...problem(status, detail, error.code ? { code: error.code } : {}), instance: (req.url ?? '').split('?')[0].slice(0, 300) });
 }
