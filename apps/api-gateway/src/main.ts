@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import Redis from 'ioredis';
 import { loadConfig } from '@tally/config';
 import { HealthCheck, Metrics, PinoNestLogger, createLogger } from '@tally/observability';
-import { ProblemDetailsFilter, installOperationalRoutes } from '@tally/service-kit';
+import { ProblemDetailsFilter, frameworkErrorsAsProblems, installOperationalRoutes } from '@tally/service-kit';
 import { AppModule } from './app.module';
 import { GatewayConfig, rateLimitPrefix, trustProxyOption } from './config/gateway.config';
 import { MergedOpenApi, docSources } from './docs/openapi-merge';
@@ -61,7 +61,7 @@ async function main() {
   if (!limiter) logger.warn('RATE_LIMIT_ENABLED=false: no rate limits');
 
   let shuttingDown = false;
-  const adapter = new FastifyAdapter({ bodyLimit: config.BODY_LIMIT_BYTES, trustProxy: trustProxyOption(config.TRUST_PROXY), logger: false });
+  const adapter = new FastifyAdapter({ bodyLimit: config.BODY_LIMIT_BYTES, trustProxy: trustProxyOption(config.TRUST_PROXY), logger: false, frameworkErrors: frameworkErrorsAsProblems });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, { logger: new PinoNestLogger(logger.child({ component: 'nest' })) });
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
   installOperationalRoutes(fastify, { metrics, healthChecks, get isShuttingDown() { return shuttingDown; } }, { metricsAllowed: privateAddress });

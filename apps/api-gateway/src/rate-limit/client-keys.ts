@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isIPv6 } from 'node:net';
+import { asciiEmailDomain } from '@tally/service-kit';
 
 /**
  * The key of a client address. IPv4 as is; IPv4-mapped IPv6 as IPv4; other IPv6 by its /64,
@@ -28,7 +29,19 @@ function expandIPv6(ip: string): string[] {
   return [...hh, ...fill, ...tt].map((g) => (parseInt(g, 16) || 0).toString(16));
 }
 
-/** The account a login/recovery body names: `login`, `email` or `username`, trimmed, NFKC, lower-cased. */
+/**
+ * JSON text as the services read it. Their Fastify parses JSON with secure-json-parse, which skips
+ * one leading U+FEFF (a UTF-8 byte-order mark) before JSON.parse; the gateway must skip it too, or
+ * a BOM hides the account from the per-account limits while the service still reads the login.
+ */
+export function parseJsonLikeServices(text: string): unknown {
+  return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+}
+
+/**
+ * The account a login/recovery body names: `login`, `email` or `username`, NFKC, trimmed, an
+ * internationalized email domain in its ASCII form (as auth-service reads it), lower-cased.
+ */
 export function accountFromBody(body: unknown, contentType: string | undefined): string | undefined {
   if (!Buffer.isBuffer(body) || body.length === 0) return undefined;
   const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
@@ -38,7 +51,7 @@ export function accountFromBody(body: unknown, contentType: string | undefined):
       const params = new URLSearchParams(body.toString('utf8'));
       fields = Object.fromEntries(['login', 'email', 'username'].map((k) => [k, params.get(k) ?? undefined]));
     } else if (type === 'application/json' || type.endsWith('+json') || type === '') {
-      const parsed: unknown = JSON.parse(body.toString('utf8'));
+      const parsed: unknown = parseJsonLikeServices(body.toString('utf8'));
       if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) fields = parsed as Record<string, unknown>;
     }
   } catch {
@@ -48,7 +61,7 @@ export function accountFromBody(body: unknown, contentType: string | undefined):
   for (const name of ['login', 'email', 'username']) {
     const v = fields[name];
     if (typeof v === 'string') {
-      const normalized = v.normalize('NFKC').trim().toLowerCase();
+      const normalized = asciiEmailDomain(v.normalize('NFKC').trim()).toLowerCase();
       if (normalized) return normalized.slice(0, 320);
     }
   }

@@ -1,3 +1,4 @@
+import Fastify from 'fastify';
 import pino from 'pino';
 import { loadConfig } from '@tally/config';
 import { GatewayConfig, rateLimitPrefix, trustProxyOption } from '../config/gateway.config';
@@ -81,6 +82,28 @@ describe('client keys', () => {
     expect(accountFromBody(Buffer.from('{"login": '), 'application/json')).toBeUndefined();
     expect(accountFromBody(undefined, 'application/json')).toBeUndefined();
     expect(accountFromBody(Buffer.from('login=x'), 'text/plain')).toBeUndefined();
+  });
+
+  it('reads a JSON body exactly as the services\' Fastify does: a leading BOM hides no account (defect 2)', async () => {
+    // The parser every service's Fastify uses for application/json (secure-json-parse, one leading BOM skipped).
+    const fastify = Fastify();
+    const serviceParser = fastify.getDefaultJsonParser('error', 'error');
+    const serviceReads = (text: string) =>
+      new Promise<unknown>((resolve) => serviceParser(undefined as never, text, (err, body) => resolve(err ? undefined : body)));
+    const login = JSON.stringify({ login: 'Ann', password: 'x' });
+    for (const text of [login, `\ufeff${login}`, `\ufeff\ufeff${login}`, ` \ufeff${login}`, `\ufeff ${login}`, `\ufeff{"login": "Ann"`, `\ufeff`]) {
+      const parsed = (await serviceReads(text)) as { login?: string } | undefined;
+      const expected = typeof parsed?.login === 'string' ? parsed.login.toLowerCase() : undefined;
+      expect({ text, account: accountFromBody(Buffer.from(text), 'application/json') }).toEqual({ text, account: expected });
+    }
+    expect(accountFromBody(Buffer.from(`\ufeff${login}`), 'application/json')).toBe('ann');
+    await fastify.close();
+  });
+
+  it('keys an internationalized email domain as auth-service reads it, in its ASCII form', () => {
+    const json = (v: unknown) => Buffer.from(JSON.stringify(v));
+    expect(accountFromBody(json({ login: 'Ann@Bücher.de' }), 'application/json')).toBe('ann@xn--bcher-kva.de');
+    expect(accountFromBody(json({ email: 'ann@xn--bcher-kva.de' }), 'application/json')).toBe('ann@xn--bcher-kva.de');
   });
 
   it('hashes account keys so no address reaches Redis', () => {
