@@ -91,13 +91,32 @@ describe('UpdateMeDto', () => {
     expect(fieldsWithErrors(UpdateMeDto, { dateOfBirth: '2999-01-01' })).toEqual(['dateOfBirth']);
     expect(fieldsWithErrors(UpdateMeDto, { email: 'x@example.com', role: 'admin' }).sort()).toEqual(['email', 'role']);
   });
+
+  it('refuses an empty or blank string for every text field, and clears with null', () => {
+    for (const field of ['firstName', 'lastName', 'phoneNumber', 'avatar', 'bio']) {
+      for (const blank of ['', '  ']) expect(fieldsWithErrors(UpdateMeDto, { [field]: blank })).toEqual([field]);
+      expect(fieldsWithErrors(UpdateMeDto, { [field]: null })).toEqual([]);
+    }
+  });
+
+  it('counts characters as code points, like the columns and the event schemas', () => {
+    expect(fieldsWithErrors(UpdateMeDto, { firstName: 'a\ufe0f'.repeat(75) })).toEqual([]); // 150 code points
+    expect(fieldsWithErrors(UpdateMeDto, { firstName: 'a\ufe0f'.repeat(76) })).toEqual(['firstName']);
+    expect(fieldsWithErrors(UpdateMeDto, { firstName: '😀'.repeat(150) })).toEqual([]);
+  });
 });
 
 describe('UpdateProfileDto', () => {
-  it('accepts valid fields and clears with null or an empty string', () => {
-    const dto = plainToInstance(UpdateProfileDto, { occupation: '', website: 'https://ann.example.com', country: 'de', socialLinks: { github: 'https://github.com/ann' } });
+  it('accepts valid fields and clears with null', () => {
+    const dto = plainToInstance(UpdateProfileDto, { occupation: null, website: 'https://ann.example.com', country: 'de', socialLinks: { github: 'https://github.com/ann' } });
     expect(validateSync(dto)).toEqual([]);
     expect(dto.occupation).toBeNull();
+  });
+
+  it('refuses an empty or blank string for every text field: null clears, nothing else does', () => {
+    for (const field of ['occupation', 'company', 'website', 'country', 'city']) {
+      for (const blank of ['', '   ']) expect(fieldsWithErrors(UpdateProfileDto, { [field]: blank })).toEqual([field]);
+    }
   });
 
   it('refuses a bad website, over-long fields and invalid social links', () => {

@@ -167,16 +167,11 @@ export function IsBoundedJsonObject(bounds: JsonObjectBounds, options?: Validati
 
 // ---- transforms --------------------------------------------------------------------------------
 
-/** `+49 (30) 1234-5678` → `+493012345678`, `''` → null; other values unchanged (and then refused by the validators). */
-export const compactPhone = ({ value }: { value: unknown }) => {
-  if (typeof value !== 'string') return value;
-  const c = value.replace(/[\s().-]/g, '');
-  return c === '' ? null : c;
-};
+/**
+ * `+49 (30) 1234-5678` → `+493012345678`; other values unchanged (and then refused by the validators).
+ * An empty string stays empty, and is refused: `null` clears the number.
+ */
+export const compactPhone = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.replace(/[\s().-]/g, '') : value);
 
-/** Empty strings clear a nullable text field, like null. */
-export const trimToNull = ({ value }: { value: unknown }) => {
-  if (typeof value !== 'string') return value;
-  const t = value.trim();
-  return t === '' ? null : t;
-};
+/** Text is trimmed; a blank string becomes empty and is then refused (IsNotBlank): `null` clears a field, nothing else. */
+export const trimText = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);

@@ -1,23 +1,35 @@
 import { Injectable } from '@nestjs/common';
 import * as argon2 from 'argon2';
+import { isWellFormedText } from '@tally/service-kit';
+import { normalizePassword } from './password-policy';
 
 /** argon2id at OWASP's minimum recommended parameters: m=19 MiB, t=2, p=1. */
 export const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
 
+/**
+ * Hashes and checks passwords in their NFKC form (normalizePassword), the one documented form.
+ *
+ * Hashes made before passwords were normalized hold the text exactly as it was typed. For a
+ * password whose NFKC form differs (rare: full-width letters, ligatures, decomposed accents),
+ * `verify` also tries the typed text when the NFKC form does not match, so those accounts keep
+ * working; it costs a second argon2 run only for such passwords, and the dummy check runs the same
+ * number so timing tells nothing. The typed text can only match a hash of that very text, so this
+ * accepts no password the user did not set. Ill-formed text (NUL, unpaired surrogates) never
+ * matches: argon2 would read every lone surrogate as the same U+FFFD.
+ */
 @Injectable()
 export class PasswordHasher {
   private dummy?: Promise<string>;
 
   hash(password: string): Promise<string> {
-    return argon2.hash(password, ARGON2_OPTIONS);
+    return argon2.hash(normalizePassword(password), ARGON2_OPTIONS);
   }
 
   async verify(hash: string, password: string): Promise<boolean> {
-    try {
-      return await argon2.verify(hash, password);
-    } catch {
-      return false;
-    }
+    if (!isWellFormedText(password)) return false;
+    const normalized = normalizePassword(password);
+    if (await this.check(hash, normalized)) return true;
+    return normalized !== password && this.check(hash, password);
   }
 
   /** Spends the same time as a real check, so "no such user" is not faster than "wrong password". */
@@ -25,5 +37,13 @@ export class PasswordHasher {
     this.dummy ??= this.hash('dummy-password-for-timing');
     await this.verify(await this.dummy, password);
     return false;
+  }
+
+  private async check(hash: string, password: string): Promise<boolean> {
+    try {
+      return await argon2.verify(hash, password);
+    } catch {
+      return false;
+    }
   }
 }

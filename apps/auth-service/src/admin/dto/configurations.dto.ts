@@ -1,5 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsNotBlank, MaxChars } from '@tally/service-kit';
 import { CONFIG_DATA_TYPES, CONFIG_KEY_PATTERN, CONFIG_VALUE_MAX_LENGTH, ConfigDataType } from '../config-values';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
@@ -22,8 +23,9 @@ export class PutConfigurationDto {
   @IsIn(CONFIG_DATA_TYPES, { message: `dataType must be one of: ${CONFIG_DATA_TYPES.join(', ')}` })
   dataType!: ConfigDataType;
 
-  @IsOptional() @Transform(trim) @IsString() @MaxLength(2000)
-  description?: string;
+  /** null clears it; an empty or blank string is refused. */
+  @IsOptional() @Transform(trim) @IsString() @IsNotBlank() @MaxChars(2000)
+  description?: string | null;
 
   @IsOptional() @IsBoolean()
   isSensitive?: boolean;

@@ -1,6 +1,7 @@
 import { Transform } from 'class-transformer';
-import { IsIn, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
-import { trimToNull } from '../validators';
+import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsNotBlank, MaxChars } from '@tally/service-kit';
+import { trimText } from '../validators';
 
 export const DEVICE_TYPES = ['ios', 'android', 'web'] as const;
 
@@ -12,7 +13,7 @@ export class RegisterDeviceDto {
   @IsIn(DEVICE_TYPES, { message: 'deviceType must be one of ios, android, web' })
   deviceType!: (typeof DEVICE_TYPES)[number];
 
-  /** Kept when absent on a re-registration; null clears it. */
-  @IsOptional() @Transform(trimToNull) @IsString() @MaxLength(100)
+  /** Kept when absent on a re-registration; null clears it; an empty or blank string is refused. */
+  @IsOptional() @Transform(trimText) @IsString() @IsNotBlank() @MaxChars(100)
   deviceName?: string | null;
 }

@@ -1,13 +1,14 @@
 import { Transform } from 'class-transformer';
-import { IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
-import { PageQueryDto } from '@tally/service-kit';
-import { trimToNull } from '../validators';
+import { IsIn, IsOptional, IsString, IsUUID } from 'class-validator';
+import { IsNotBlank, MaxChars, PageQueryDto } from '@tally/service-kit';
+import { trimText } from '../validators';
 
 export class CreateFriendshipDto {
   @IsUUID('all', { message: 'toUserId must be a user id (UUID)' })
   toUserId!: string;
 
-  @IsOptional() @Transform(trimToNull) @IsString() @MaxLength(500)
+  /** Optional; null for none, never an empty string. */
+  @IsOptional() @Transform(trimText) @IsString() @IsNotBlank() @MaxChars(500)
   message?: string | null;
 }
 
