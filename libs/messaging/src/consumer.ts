@@ -1,7 +1,7 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { EventData, EventEnvelope, EventHeaders, EventTopics, EventType, dlqTopic, isEventType } from '@tally/contracts';
-import { Metrics, childTraceparent, runWithContext, sanitizeCorrelationId } from '@tally/observability';
+import { Metrics, childTraceparent, redactErrorText, runWithContext, sanitizeCorrelationId } from '@tally/observability';
 import { IncomingBatch, IncomingMessage, MessageBus, MessageConsumer, MessageProducer } from './bus';
 import { EventValidationError, assertReadableEvent } from './validation';
 
@@ -328,7 +328,7 @@ export class EventConsumer {
         value: msg.value ? msg.value.toString('utf8') : '',
         headers: {
           ...msg.headers,
-          [EventHeaders.dlqError]: error.slice(0, 2000),
+          [EventHeaders.dlqError]: redactErrorText(error).slice(0, 2000),
           [EventHeaders.dlqOriginalTopic]: msg.topic,
           [EventHeaders.dlqOriginalPartition]: String(msg.partition),
           [EventHeaders.dlqOriginalOffset]: msg.offset,
