@@ -3,6 +3,7 @@ import { IsOptional, IsString, IsUUID, Matches } from 'class-validator';
 import { Counter, Histogram, Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { JobName, SendEmailJob } from '@tally/contracts';
+import { redactErrorText } from '@tally/observability';
 import { JobProcessor, TypedJob } from '@tally/service-kit';
 import { decideEmailDelivery } from './delivery-decision';
 import type { DeliveryStore } from './delivery.repository';
@@ -39,7 +40,8 @@ export interface SendEmailJobDeps {
 function describe(err: unknown): string {
   const e = err as { name?: string; message?: string; responseCode?: number; code?: string };
   const code = e?.responseCode ?? e?.code;
-  return `${e?.name ?? 'Error'}${code ? ` (${code})` : ''}: ${e?.message ?? String(err)}`;
+  // Stored in notification_logs and logged: an SMTP or SQL error's text may quote a recipient or a token.
+  return redactErrorText(`${e?.name ?? 'Error'}${code ? ` (${code})` : ''}: ${e?.message ?? String(err)}`);
 }
 
 /**
@@ -160,12 +162,12 @@ export class SendEmailJobProcessor extends JobProcessor<JobName.SendEmail, Email
         at: this.clock(),
       });
     } catch (e) {
-      this.deps.logger.error({ err: (e as Error).message, notificationId, jobId: job.id }, 'could not record the dead letter; the sweeper will requeue the notification');
+      this.deps.logger.error({ err: redactErrorText((e as Error).message), notificationId, jobId: job.id }, 'could not record the dead letter; the sweeper will requeue the notification');
       return false;
     }
     if (recorded) {
       this.deadLettered.inc();
-      this.deps.logger.error({ notificationId, attempts: job.attemptsMade, err: err?.message }, 'email delivery attempts exhausted; dead-lettered');
+      this.deps.logger.error({ notificationId, attempts: job.attemptsMade, err: redactErrorText(err?.message ?? '') }, 'email delivery attempts exhausted; dead-lettered');
     }
     return recorded;
   }
