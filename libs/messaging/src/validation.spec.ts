@@ -205,7 +205,7 @@ describe('assertReadableEvent (consumers: tolerant of unknown fields)', () => {
     expect(dataMsg).toContain('/firstName must be string,null');
     expect(dataMsg).not.toContain('additional properties');
     const key = envelope('signing_key.published');
-    (key.data as Record<string, unknown>).status = 'revoked';
+    (key.data as Record<string, unknown>).status = 'compromised';
     expect(readable(key).message).toContain('/status must be equal to one of the allowed values');
     const token = envelope('email_verification.requested');
     (token.data as Record<string, unknown>).token = 'short';
