@@ -153,6 +153,8 @@ export function gatewayVerifier(config: GatewayConfig, logger: Logger): AccessTo
     maxBackoffMs: config.JWKS_MAX_BACKOFF_MS,
     logger: logger.child({ component: 'jwks' }),
   });
+  // Fetched at start, so the first requests do not wait for it (a failure is logged and retried on demand).
+  void keys.refresh().catch(() => undefined);
   const opts = { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
   const cache = config.TOKEN_CACHE_MAX > 0 ? new VerifiedTokenCache({ max: config.TOKEN_CACHE_MAX }) : undefined;
   return new AccessTokenVerifier(keys, { ...opts, jwt: new JwtService(accessTokenJwtOptions(opts)), cache });
