@@ -20,8 +20,9 @@ export class GroupRepository {
         [userId, limit, offset],
       );
     if (!rows.length) return [[], offset > 0 ? await this.countForMember(em, userId) : 0];
-    const total = Number(rows[0].total_count);
-    return [rows.map(({ total_count: _, ...row }) => em.map(Group, row)), total];
+    // a row count (how many groups match), not money
+    const groupCount = Number(rows[0].total_count);
+    return [rows.map(({ total_count: _, ...row }) => em.map(Group, row)), groupCount];
   }
 
   async countForMember(em: EntityManager, userId: string): Promise<number> {
