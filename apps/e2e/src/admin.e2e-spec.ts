@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { SecretBox } from '@tally/security';
-import { REPO_ROOT, SmtpCatcher, TallySystem, expectEventually, infraFromEnv } from '@tally/testing';
-import { call, newUser, query, startSystem, verificationToken } from './support';
+import { SmtpCatcher, TallySystem, expectEventually } from '@tally/testing';
+import { call, createAdmin as runCreateAdmin, newUser, query, startSystem, verificationToken } from './support';
 
 interface TestUser {
   id: string;
@@ -42,19 +41,8 @@ describe('admin: users, configurations and signing keys, all real', () => {
     return res.body.accessToken;
   }
 
-  /** The bootstrap command, as an operator runs it: the service's DATABASE_URL and the env its config needs. */
-  function createAdmin(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/apps/auth-service/src/admin/create-admin.js'), ...args], {
-      cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATABASE_URL: authDb, PORT: '3001', KAFKA_BROKERS: infraFromEnv().kafkaBrokers, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-  }
+  /** The bootstrap command, as an operator runs it (support.ts). */
+  const createAdmin = (args: string[]) => runCreateAdmin(system, args);
 
   const outbox = (subject: string, type?: string) =>
     query<{ type: string; payload: any }>(authDb, `SELECT type, payload FROM outbox WHERE key = $1 ${type ? 'AND type = $2' : ''} ORDER BY seq`, type ? [subject, type] : [subject]);
