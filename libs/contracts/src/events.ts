@@ -103,6 +103,100 @@ const deviceSchema = {
   },
 } as const;
 
+// ---- group-service: payload schemas ---------------------------------------------------------
+
+export const GROUP_TYPES = ['personal', 'trip', 'home', 'couple', 'project', 'other'] as const;
+export const GROUP_ROLES = ['admin', 'member', 'viewer'] as const;
+export const MEMBERSHIP_STATUSES = ['pending', 'accepted', 'declined', 'left', 'removed'] as const;
+export const INVITATION_STATUSES = ['pending', 'accepted', 'declined', 'revoked', 'expired'] as const;
+/**
+ * A member's notification preferences for one group (`group_memberships.notification_preferences`):
+ * each key true (notify) or false; a missing key means true. `muted` silences the group altogether.
+ */
+export const GROUP_NOTIFICATION_KEYS = ['expenses', 'comments', 'settlements', 'members', 'muted'] as const;
+
+/** A group as it is after the change. Never carries the invite code (a join secret). */
+const groupSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['groupId', 'name', 'description', 'groupType', 'image', 'currency', 'isPrivate', 'isArchived', 'isActive', 'memberCount', 'byUserId', 'at'],
+  properties: {
+    groupId: uuid,
+    name: { type: 'string', minLength: 1, maxLength: 100 },
+    description: { type: ['string', 'null'], maxLength: 2000 },
+    groupType: { enum: GROUP_TYPES },
+    image: { type: ['string', 'null'], maxLength: 255 },
+    /** The default currency, ISO 4217. */
+    currency,
+    isPrivate: { type: 'boolean' },
+    isArchived: { type: 'boolean' },
+    isActive: { type: 'boolean' },
+    memberCount: { type: 'integer', minimum: 0 },
+    /** Who did it. */
+    byUserId: uuid,
+    /** group.updated: the fields that changed. */
+    changed: { type: 'array', items: { type: 'string', maxLength: 50 }, maxItems: 20 },
+    /** group.invite_code_changed: whether joining by code is now possible. */
+    inviteCodeEnabled: { type: 'boolean' },
+    at: dateTime,
+  },
+} as const;
+
+/** A membership as it is after the change (one row per user and group; `isActive` only when accepted). */
+const membershipSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['membershipId', 'groupId', 'userId', 'role', 'status', 'isActive', 'byUserId', 'at'],
+  properties: {
+    membershipId: uuid,
+    groupId: uuid,
+    userId: uuid,
+    role: { enum: GROUP_ROLES },
+    status: { enum: MEMBERSHIP_STATUSES },
+    isActive: { type: 'boolean' },
+    /** Who did it: the member, or the admin who changed or removed them. */
+    byUserId: uuid,
+    /** membership.joined: how. */
+    via: { enum: ['created', 'code', 'invitation'] },
+    /** membership.role_changed: the role before. */
+    previousRole: { enum: GROUP_ROLES },
+    /** membership.preferences_updated: the member's notification preferences for this group. */
+    notificationPreferences: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        expenses: { type: 'boolean' }, comments: { type: 'boolean' }, settlements: { type: 'boolean' }, members: { type: 'boolean' }, muted: { type: 'boolean' },
+      },
+    },
+    at: dateTime,
+  },
+} as const;
+
+/** An invitation as it is after the change. Email or phone, never both. */
+const invitationSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['invitationId', 'groupId', 'groupName', 'invitedById', 'inviterName', 'email', 'phoneNumber', 'message', 'status', 'expiresAt', 'acceptedById', 'byUserId', 'at'],
+  properties: {
+    invitationId: uuid,
+    groupId: uuid,
+    groupName: { type: 'string', minLength: 1, maxLength: 100 },
+    invitedById: uuid,
+    /** How the invitation names the inviter: first name, else username. */
+    inviterName: { type: ['string', 'null'], maxLength: 150 },
+    email: { type: ['string', 'null'], format: 'email', maxLength: 254 },
+    /** E.164. */
+    phoneNumber: { type: ['string', 'null'], pattern: '^\\+[1-9][0-9]{6,14}$' },
+    message: { type: ['string', 'null'], maxLength: 500 },
+    status: { enum: INVITATION_STATUSES },
+    expiresAt: dateTime,
+    acceptedById: nullableUuid,
+    /** Who did it; null when it expired by itself. */
+    byUserId: nullableUuid,
+    at: dateTime,
+  },
+} as const;
+
 // ---- the declarations ---------------------------------------------------------------------
 
 /** Every event, once. Add new ones here; everything else follows. */
@@ -230,6 +324,29 @@ export const EventDeclarations = [
   // auth-service: auth.device.v1 (secret: push tokens)
   defineEvent({ type: 'device.registered', topic: Topics.authDevice, description: 'A push device was registered, reactivated or changed.', schema: deviceSchema }),
   defineEvent({ type: 'device.removed', topic: Topics.authDevice, description: 'A push device was removed, or its install now belongs to another user.', schema: deviceSchema }),
+
+  // group-service: group.group.v1
+  defineEvent({ type: 'group.created', topic: Topics.groupGroup, description: 'A group was created; its creator is its first admin (membership.joined follows, via created).', schema: groupSchema }),
+  defineEvent({ type: 'group.updated', topic: Topics.groupGroup, description: 'An admin changed the group; `changed` names the fields.', schema: groupSchema }),
+  defineEvent({ type: 'group.archived', topic: Topics.groupGroup, description: 'An admin archived the group: read-only, still visible to its members.', schema: groupSchema }),
+  defineEvent({ type: 'group.unarchived', topic: Topics.groupGroup, description: 'An admin unarchived the group.', schema: groupSchema }),
+  defineEvent({ type: 'group.deleted', topic: Topics.groupGroup, description: 'An admin deleted the group (it had no expenses); it is gone for everyone.', schema: groupSchema }),
+  defineEvent({ type: 'group.invite_code_changed', topic: Topics.groupGroup, description: 'An admin rotated or disabled the join code (`inviteCodeEnabled`); the code itself never travels.', schema: groupSchema }),
+
+  // group-service: group.membership.v1
+  defineEvent({ type: 'membership.joined', topic: Topics.groupMembership, description: 'A user became an active member: creating the group, by its invite code, or by accepting an invitation (`via`).', schema: membershipSchema }),
+  defineEvent({ type: 'membership.role_changed', topic: Topics.groupMembership, description: 'An admin changed a member\'s role (`previousRole` → `role`).', schema: membershipSchema }),
+  defineEvent({ type: 'membership.left', topic: Topics.groupMembership, description: 'A member left the group.', schema: membershipSchema }),
+  defineEvent({ type: 'membership.removed', topic: Topics.groupMembership, description: 'An admin removed a member.', schema: membershipSchema }),
+  defineEvent({ type: 'membership.declined', topic: Topics.groupMembership, description: 'A user declined an invitation to the group (their membership row records it; not active).', schema: membershipSchema }),
+  defineEvent({ type: 'membership.preferences_updated', topic: Topics.groupMembership, description: "A member changed their notification preferences for the group.", schema: membershipSchema }),
+
+  // group-service: group.invitation.v1
+  defineEvent({ type: 'invitation.created', topic: Topics.groupInvitation, description: 'An admin invited an email address or phone number; notification-service sends the invitation with its link.', schema: invitationSchema }),
+  defineEvent({ type: 'invitation.accepted', topic: Topics.groupInvitation, description: 'The invitee (the account whose verified email it was sent to) accepted; membership.joined follows.', schema: invitationSchema }),
+  defineEvent({ type: 'invitation.declined', topic: Topics.groupInvitation, description: 'The invitee declined.', schema: invitationSchema }),
+  defineEvent({ type: 'invitation.revoked', topic: Topics.groupInvitation, description: 'An admin revoked the pending invitation.', schema: invitationSchema }),
+  defineEvent({ type: 'invitation.expired', topic: Topics.groupInvitation, description: 'The invitation reached its expiry unanswered (set by group-worker\'s sweep, without anyone asking).', schema: invitationSchema }),
 ] as const;
 
 type Declared = (typeof EventDeclarations)[number];
@@ -283,6 +400,9 @@ export type PasswordResetRequestedData = EventData<'password_reset.requested'>;
 export type FriendshipEventData = EventData<'friendship.requested'>;
 /** Carries a push token: on `auth.device.v1`, read only by notification-service. */
 export type DeviceEventData = EventData<'device.registered'>;
+export type GroupEventData = EventData<'group.created'>;
+export type MembershipEventData = EventData<'membership.joined'>;
+export type InvitationEventData = EventData<'invitation.created'>;
 
 /** The envelope of one event type, with its payload typed. */
 export type EventOf<T extends EventType> = EventEnvelope<T, EventData<T>>;

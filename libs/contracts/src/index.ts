@@ -4,3 +4,4 @@ export * from './queues';
 export * from './events';
 export * from './services';
 export * from './asyncapi';
+export * from './currency';

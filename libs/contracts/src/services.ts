@@ -68,7 +68,13 @@ export const SERVICES = [
   {
     name: 'group-service', kind: 'api', app: 'group-service', entry: 'main.js', port: 3002, database: 'group',
     routes: ['/api/v1/groups', '/api/v1/invitations'],
-    workers: [], queues: [], kafka: true, redis: false, smtp: false, secretsKey: false, ...health, dependsOn: ['auth-service'],
+    workers: ['group-worker'], queues: [], kafka: true, redis: false, smtp: false, secretsKey: false, ...health, dependsOn: ['auth-service'],
+  },
+  {
+    // Same code and database as group-service: expires invitations on a schedule (BullMQ job scheduler).
+    name: 'group-worker', kind: 'worker', app: 'group-service', entry: 'worker.js', port: 3012, database: 'group',
+    routes: [], workers: [], queues: ['group-invitations'], kafka: false, redis: true, smtp: false, secretsKey: false, ...health,
+    dependsOn: [],
   },
   {
     name: 'expense-service', kind: 'api', app: 'expense-service', entry: 'main.js', port: 3003, database: 'expense',

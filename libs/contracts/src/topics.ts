@@ -11,6 +11,9 @@ export const Topics = {
   authPasswordReset: 'auth.password-reset.v1',
   authFriendship: 'auth.friendship.v1',
   authDevice: 'auth.device.v1',
+  groupGroup: 'group.group.v1',
+  groupMembership: 'group.membership.v1',
+  groupInvitation: 'group.invitation.v1',
 } as const;
 
 export type TopicName = (typeof Topics)[keyof typeof Topics];
@@ -95,5 +98,29 @@ export const TopicConfig: Record<TopicName, TopicDeclaration> = {
     partitions: 3,
     carriesSecrets: true,
     readers: ['notification-service'],
+  },
+  'group.group.v1': {
+    owner: 'group-service',
+    description: 'A group: created, edited, archived, unarchived, deleted, its invite code changed (never the code itself).',
+    key: 'group id',
+    partitions: 3,
+    carriesSecrets: false,
+    readers: 'any',
+  },
+  'group.membership.v1': {
+    owner: 'group-service',
+    description: "Who belongs to which group with which role: joins, role changes, leaving, removal, per-member notification preferences. expense-service keeps its membership projection from it.",
+    key: 'membership id (one per user and group, reused when someone rejoins)',
+    partitions: 3,
+    carriesSecrets: false,
+    readers: 'any',
+  },
+  'group.invitation.v1': {
+    owner: 'group-service',
+    description: "Invitations to a group by email or phone: sent (with the address, which notification-service mails), accepted, declined, revoked, expired. Accepting needs the invitee's verified address, so the invitation id is not a secret.",
+    key: 'invitation id',
+    partitions: 3,
+    carriesSecrets: false,
+    readers: 'any',
   },
 };
