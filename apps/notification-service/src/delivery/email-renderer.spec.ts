@@ -84,3 +84,46 @@ describe('maskSecrets', () => {
     expect(maskSecrets(null)).toBeNull();
   });
 });
+
+describe('the group invitation email', () => {
+  const invitation = {
+    notificationType: 'group_invitation', title: 't', message: 'm', actionUrl: '/invitations/x',
+    metadata: {
+      invitationId: '3f2a9c1e-7b4d-4e8a-9c0f-1d2e3f4a5b6c', groupName: 'Trip to Lisbon', inviterName: 'Ann',
+      invitationMessage: 'Join us! <script>alert(1)</script> & "bring" snacks\nSee you', expiresAt: '2026-12-09T10:00:00.000Z',
+    },
+    expiresAt: new Date('2026-12-09T10:00:00.000Z'),
+  };
+
+  it('says who invited whom to which group, with the message, the link and the expiry', () => {
+    const email = renderNotificationEmail(invitation, 'https://app.tally.example/');
+    expect(email.subject).toBe('Ann invited you to Trip to Lisbon on Tally');
+    expect(email.text).toContain('Ann invited you to join the group "Trip to Lisbon" on Tally');
+    expect(email.text.split('\n')).toContain('https://app.tally.example/invitations/3f2a9c1e-7b4d-4e8a-9c0f-1d2e3f4a5b6c');
+    expect(email.text).toContain('> Join us! <script>alert(1)</script> & "bring" snacks\n> See you');
+    expect(email.text).toContain('sign in to Tally with this email address');
+    expect(email.text).toContain('create one with this email address');
+    expect(email.text).toContain('This invitation expires at 2026-12-09 10:00:00 UTC.');
+    expect(email.html).toContain('href="https://app.tally.example/invitations/3f2a9c1e-7b4d-4e8a-9c0f-1d2e3f4a5b6c"');
+    expect(email.html).toContain('Trip to Lisbon');
+    expect(email.html).toContain('Join us! &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;bring&quot; snacks<br>See you');
+    expect(email.html).not.toContain('<script>');
+  });
+
+  it('names an unnamed inviter "Someone", omits an absent message and keeps names on one line', () => {
+    const email = renderNotificationEmail(
+      { ...invitation, metadata: { ...invitation.metadata, inviterName: null, invitationMessage: null, groupName: 'Flat\r\nBcc: x@evil' } },
+      'http://localhost:8080',
+    );
+    expect(email.subject).toBe('Someone invited you to Flat Bcc: x@evil on Tally');
+    expect(email.text).toContain('Someone invited you to join the group "Flat Bcc: x@evil"');
+    expect(email.text).not.toContain('wrote:');
+    expect(email.html).not.toContain('<blockquote>');
+  });
+
+  it('escapes the group and inviter names in the HTML part', () => {
+    const email = renderNotificationEmail({ ...invitation, metadata: { ...invitation.metadata, inviterName: '<b>Ann</b>', groupName: '<i>G</i>' } }, 'http://h');
+    expect(email.html).toContain('&lt;b&gt;Ann&lt;/b&gt; invited you to join the group &quot;&lt;i&gt;G&lt;/i&gt;&quot;');
+    expect(email.html).not.toContain('<b>Ann</b>');
+  });
+});

@@ -29,7 +29,8 @@ function oneLine(s: string): string {
   return s.replace(/[\r\n\t]+/g, ' ').trim();
 }
 
-function formatExpiry(expiresAt: Date): string {
+/** `2026-11-23 10:00:00 UTC`. */
+export function formatExpiry(expiresAt: Date): string {
   return expiresAt.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, ' UTC');
 }
 
@@ -129,6 +130,61 @@ export function renderRegistrationAttemptEmail(input: RegistrationAttemptEmailIn
   return { subject: 'You already have a Tally account', text, html };
 }
 
+export const INVITATIONS_PATH = '/invitations';
+
+/** Where an invitation's link points (the gateway's invitation page), relative to the app's public URL. */
+export function invitationPath(invitationId: string): string {
+  return `${INVITATIONS_PATH}/${encodeURIComponent(invitationId)}`;
+}
+
+export interface GroupInvitationEmailInput {
+  invitationId: string;
+  groupName: string;
+  /** How the invitation names the inviter; "Someone" when null. */
+  inviterName: string | null | undefined;
+  /** The inviter's own words, if any (user-controlled: escaped in HTML). */
+  message: string | null | undefined;
+  expiresAt: Date | null | undefined;
+  appPublicUrl: string;
+}
+
+/**
+ * The invitation to join a group, sent to an address that may have no account yet. The link opens a
+ * page that says how to accept; accepting needs the account whose verified address this is, so the
+ * email carries no secret.
+ */
+export function renderGroupInvitationEmail(input: GroupInvitationEmailInput): RenderedEmail {
+  const inviter = (input.inviterName ? oneLine(input.inviterName) : '') || 'Someone';
+  const group = oneLine(input.groupName);
+  const link = `${input.appPublicUrl.replace(/\/+$/, '')}${invitationPath(input.invitationId)}`;
+  const message = input.message?.trim() ? input.message.trim() : null;
+  const intro = `${inviter} invited you to join the group "${group}" on Tally, where you share expenses and settle up together.`;
+  const howTo =
+    'To accept, sign in to Tally with this email address and accept the invitation. If you have no Tally account yet, create one with this email address (and verify it) first.';
+  const expiry = input.expiresAt ? `This invitation expires at ${formatExpiry(input.expiresAt)}.` : '';
+  const ignore = 'If you do not want to join, you can decline the invitation or just ignore this email.';
+  const text = [
+    'Hi,', '', intro, '',
+    ...(message ? [`${inviter} wrote:`, '', ...message.split(/\r?\n/).map((l) => `> ${l}`), ''] : []),
+    howTo, '', link, '',
+    ...(expiry ? [expiry, ''] : []), ignore, '', '— The Tally team', '',
+  ].join('\n');
+  const html = [
+    '<!doctype html><html><body style="font-family:sans-serif">',
+    '<p>Hi,</p>',
+    `<p>${escapeHtml(intro)}</p>`,
+    message ? `<p>${escapeHtml(inviter)} wrote:</p>\n<blockquote>${escapeHtml(message).replace(/\r?\n/g, '<br>')}</blockquote>` : '',
+    `<p>${escapeHtml(howTo)}</p>`,
+    `<p><a href="${escapeHtml(link)}">See the invitation</a></p>`,
+    `<p>${escapeHtml(link)}</p>`,
+    expiry ? `<p>${escapeHtml(expiry)}</p>` : '',
+    `<p>${escapeHtml(ignore)}</p>`,
+    '<p>— The Tally team</p>',
+    '</body></html>',
+  ].join('\n');
+  return { subject: `${inviter} invited you to ${group} on Tally`, text, html };
+}
+
 /** Replaces secrets in text shown back to users or operators (`token=…` query values, long opaque codes). */
 export function maskSecrets(text: string): string;
 export function maskSecrets(text: string | null | undefined): string | null;
@@ -167,6 +223,17 @@ export function renderNotificationEmail(n: RenderableNotification, appPublicUrl:
   if (n.notificationType === 'registration_attempted' && typeof n.metadata.username === 'string') {
     const firstName = typeof n.metadata.firstName === 'string' ? n.metadata.firstName : null;
     return renderRegistrationAttemptEmail({ firstName, username: n.metadata.username, appPublicUrl });
+  }
+  if (n.notificationType === 'group_invitation' && typeof n.metadata.invitationId === 'string' && typeof n.metadata.groupName === 'string') {
+    const str = (v: unknown) => (typeof v === 'string' ? v : null);
+    return renderGroupInvitationEmail({
+      invitationId: n.metadata.invitationId,
+      groupName: n.metadata.groupName,
+      inviterName: str(n.metadata.inviterName),
+      message: str(n.metadata.invitationMessage),
+      expiresAt: n.expiresAt ?? null,
+      appPublicUrl,
+    });
   }
   const link = n.actionUrl ? (/^https?:\/\//.test(n.actionUrl) ? n.actionUrl : `${appPublicUrl.replace(/\/+$/, '')}${n.actionUrl.startsWith('/') ? '' : '/'}${n.actionUrl}`) : null;
   const text = [n.message, ...(link ? ['', link] : []), '', '— The Tally team', ''].join('\n');

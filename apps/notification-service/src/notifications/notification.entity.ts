@@ -10,13 +10,16 @@ export type DeliveryStatus = (typeof DeliveryStatuses)[number];
 export type DeliveryChannel = 'email' | 'push' | 'sms' | 'in_app';
 
 /** Notification types this service creates. */
-export const NotificationTypes = { emailVerification: 'email_verification', passwordReset: 'password_reset', registrationAttempted: 'registration_attempted' } as const;
+export const NotificationTypes = { emailVerification: 'email_verification', passwordReset: 'password_reset', registrationAttempted: 'registration_attempted', groupInvitation: 'group_invitation' } as const;
 
 @Entity({ tableName: 'notifications' })
 export class Notification {
   @PrimaryKey({ type: 'uuid' }) id!: string;
-  /** Recipient: logical reference to auth's users. */
-  @Property({ type: 'uuid' }) userId!: string;
+  /**
+   * The recipient's account: logical reference to auth's users. Null when the notification goes to an
+   * address with no (verified) account, e.g. a group invitation; `recipient` then names who gets it.
+   */
+  @Property({ type: 'uuid', nullable: true }) userId?: string | null;
   @Property({ type: 'uuid', nullable: true }) senderId?: string | null;
   @Property({ type: 'string', length: 30 }) notificationType!: string;
   @Property({ type: 'string', length: 200 }) title!: string;

@@ -54,6 +54,19 @@ export class NotificationHandlers {
     this.enqueueAfterCommit(ctx, n.id, correlationId);
   }
 
+  /** An admin invited an address to a group: the invitee is emailed the invitation (phone-only ones wait for SMS). */
+  @EventPattern('invitation.created')
+  async onInvitationCreated(@Payload() e: EventOf<'invitation.created'>, @Ctx() ctx: HandlerContext): Promise<void> {
+    const correlationId = currentContext()?.correlationId;
+    const n = await this.notifications.recordGroupInvitation(ctx.em, e, correlationId);
+    if (!n) {
+      this.log.debug({ eventId: e.id, invitationId: e.data.invitationId }, 'phone-only invitation: no SMS delivery yet, nothing recorded');
+      return;
+    }
+    this.log.info({ notificationId: n.id, eventId: e.id, invitationId: e.data.invitationId, groupId: e.data.groupId }, 'invitation email recorded');
+    this.enqueueAfterCommit(ctx, n.id, correlationId);
+  }
+
   private enqueueAfterCommit(ctx: HandlerContext, notificationId: string, correlationId: string | undefined): void {
     ctx.afterCommit(() => this.emailQueue.enqueue({ notificationId, ...(correlationId ? { correlationId } : {}) }));
   }

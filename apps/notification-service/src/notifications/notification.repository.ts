@@ -16,6 +16,22 @@ export class NotificationRepository {
     await em.flush();
   }
 
+  /**
+   * The active account whose verified address is `email` (case-insensitive), from the identity
+   * projection (`users`, kept with addresses here). Read-only; null when there is none, or not exactly
+   * one. In the caller's transaction. (The projection's writer is libs/identity's repository; this
+   * read belongs there once it offers one that this module can inject.)
+   */
+  async findVerifiedAccountByEmail(em: EntityManager, email: string): Promise<string | null> {
+    const rows = await em.getConnection().execute<{ id: string }[]>(
+      `SELECT id FROM users WHERE lower(email) = lower(?) AND email_verified AND is_active LIMIT 2`,
+      [email],
+      'all',
+      em.getTransactionContext(),
+    );
+    return rows.length === 1 ? rows[0].id : null;
+  }
+
   /** A user's notifications, newest first. */
   async findForUser(em: EntityManager, userId: string, limit: number, offset: number): Promise<[Notification[], number]> {
     return em.findAndCount(

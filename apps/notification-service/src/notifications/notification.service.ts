@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { freshEm } from '@tally/persistence';
-import { EmailVerificationRequestedData, EventEnvelope, PasswordResetRequestedData, RegistrationAttemptedData } from '@tally/contracts';
+import { EmailVerificationRequestedData, EventEnvelope, InvitationEventData, PasswordResetRequestedData, RegistrationAttemptedData } from '@tally/contracts';
 import { Page } from '@tally/service-kit';
-import { RESET_PASSWORD_PATH, VERIFY_EMAIL_PATH, maskSecrets } from '../delivery/email-renderer';
+import { RESET_PASSWORD_PATH, VERIFY_EMAIL_PATH, formatExpiry, invitationPath, maskSecrets } from '../delivery/email-renderer';
 import { Notification, NotificationTypes } from './notification.entity';
 import { NotificationRepository } from './notification.repository';
 
@@ -129,6 +129,56 @@ export class NotificationService {
     return n;
   }
 
+  /**
+   * The email inviting an address to a group. The invitee may have no account: the notification is
+   * the account's (listed in its notifications) only when the projection knows a verified account
+   * with that address, otherwise it names the address alone. A phone-only invitation records
+   * nothing (no SMS yet): returns null. Not worth sending once the invitation expired. No secret:
+   * accepting needs the account whose verified address it was sent to.
+   */
+  async recordGroupInvitation(
+    em: EntityManager,
+    event: EventEnvelope<'invitation.created', InvitationEventData>,
+    correlationId: string | undefined,
+  ): Promise<Notification | null> {
+    const d = event.data;
+    if (!d.email) return null;
+    const inviter = d.inviterName?.trim() || 'Someone';
+    const expiresAt = new Date(d.expiresAt);
+    const n = new Notification();
+    n.id = randomUUID();
+    n.userId = await this.notifications.findVerifiedAccountByEmail(em, d.email);
+    n.senderId = d.invitedById;
+    n.notificationType = NotificationTypes.groupInvitation;
+    n.title = clip(`${inviter} invited you to ${d.groupName}`, 200);
+    n.message =
+      `${inviter} invited you to join the group "${d.groupName}" on Tally.` +
+      (d.message ? ` Their message: "${d.message}".` : '') +
+      ` To accept, sign in to Tally with ${d.email} and accept invitation ${d.invitationId}; it expires at ${formatExpiry(expiresAt)}.`;
+    n.priority = 'normal';
+    n.relatedObjectType = 'group_invitation';
+    n.relatedObjectId = d.invitationId;
+    n.actionUrl = invitationPath(d.invitationId);
+    n.metadata = {
+      eventId: event.id,
+      source: event.source,
+      ...(correlationId ? { correlationId } : {}),
+      invitationId: d.invitationId,
+      groupId: d.groupId,
+      groupName: d.groupName,
+      invitedById: d.invitedById,
+      inviterName: d.inviterName,
+      invitationMessage: d.message,
+      expiresAt: expiresAt.toISOString(),
+    };
+    n.deliveryChannels = ['email'];
+    n.recipient = d.email;
+    n.deliveryStatus = 'pending';
+    n.expiresAt = expiresAt;
+    await this.notifications.insert(em, n);
+    return n;
+  }
+
   private async recordTokenEmail(
     em: EntityManager,
     event: EventEnvelope<string, EmailVerificationRequestedData | PasswordResetRequestedData>,
@@ -162,4 +212,9 @@ export class NotificationService {
     await this.notifications.insert(em, n);
     return n;
   }
+}
+
+/** At most `max` characters, an ellipsis marking a cut. */
+function clip(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
 }
