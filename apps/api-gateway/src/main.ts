@@ -13,6 +13,7 @@ import { GatewayConfig, rateLimitPrefix, trustProxyOption } from './config/gatew
 import { MergedOpenApi, docSources } from './docs/openapi-merge';
 import { installDocs } from './docs/docs.routes';
 import { installEmailLinkPages } from './pages/email-links';
+import { installInvitationPage } from './pages/invitation-page';
 import { createAnonymousLimit, installEdgeHeaders, installProxy } from './proxy/proxy';
 import { routeTable } from './proxy/routes';
 import { POLICY_SETTINGS, resolvePolicies } from './rate-limit/policies';
@@ -76,6 +77,7 @@ async function main() {
   });
   installDocs(fastify, { merged, logger, guard: createAnonymousLimit(edge) });
   installEmailLinkPages(fastify, edge);
+  installInvitationPage(fastify, edge);
   await installProxy(fastify, edge);
   app.useGlobalFilters(new ProblemDetailsFilter());
   await app.listen(config.PORT, '0.0.0.0');

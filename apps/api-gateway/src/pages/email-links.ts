@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
@@ -6,7 +5,7 @@ import { currentContext } from '@tally/observability';
 import { GatewayConfig } from '../config/gateway.config';
 import { RatePolicies } from '../rate-limit/policies';
 import { RateLimiter } from '../rate-limit/rate-limiter';
-import { clientIpKey } from '../rate-limit/client-keys';
+import { escapeHtml, p, pageRateLimited, sendPage as send } from './page';
 
 /**
  * The pages the links in Tally's emails open, until a web client exists: `/verify-email?token=…` and
@@ -29,44 +28,6 @@ export const VERIFY_EMAIL_PAGE = '/verify-email';
 export const RESET_PASSWORD_PAGE = '/reset-password';
 
 const TOKEN = /^[A-Za-z0-9_-]{20,100}$/;
-
-const STYLE = `body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;color:#1d2430}
-h1{font-size:1.4rem}label{display:block;margin:.8rem 0 .2rem}input{font:inherit;width:100%;padding:.4rem;box-sizing:border-box}
-button{font:inherit;margin-top:1rem;padding:.5rem 1.2rem}.note{color:#555;font-size:.9rem}`;
-const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64');
-
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-
-function page(title: string, body: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>${escapeHtml(title)} · Tally</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<h1>${escapeHtml(title)}</h1>
-${body}
-</body>
-</html>
-`;
-}
-
-function send(reply: FastifyReply, status: number, title: string, body: string) {
-  return reply
-    .status(status)
-    .header('content-type', 'text/html; charset=utf-8')
-    .header('cache-control', 'no-store')
-    .header('referrer-policy', 'no-referrer')
-    .header('x-robots-tag', 'noindex')
-    .header('content-security-policy', `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`)
-    .send(page(title, body));
-}
-
-const p = (text: string) => `<p>${escapeHtml(text)}</p>`;
 
 const BAD_LINK = (what: string) =>
   p(`This ${what} link is not valid. Copy the whole link from the email into your browser's address bar, or ask for a new email from the app.`);
@@ -100,15 +61,7 @@ export function installEmailLinkPages(fastify: FastifyInstance, deps: EmailLinkD
   }
 
   /** The same per-address quota as the API's recovery routes; a refusal is a page, not JSON. */
-  async function limited(req: FastifyRequest, reply: FastifyReply, policy: keyof RatePolicies): Promise<boolean> {
-    if (!deps.limiter) return false;
-    const decision = await deps.limiter.check([{ policy: deps.policies[policy], key: clientIpKey(req.ip) }], 'open');
-    if (decision.allowed) return false;
-    const retryMs = Math.max(0, ...decision.quotas.map((q) => q.retryMs));
-    void reply.header('retry-after', String(Math.max(1, Math.ceil(retryMs / 1000))));
-    await send(reply, 429, 'Too many attempts', p(`Too many attempts from your network. Wait ${Math.max(1, Math.ceil(retryMs / 60000))} minute(s) and open the link again.`));
-    return true;
-  }
+  const limited = (req: FastifyRequest, reply: FastifyReply, policy: keyof RatePolicies) => pageRateLimited(deps, req, reply, policy);
 
   const tokenOf = (value: unknown): string | undefined => (typeof value === 'string' && TOKEN.test(value) ? value : undefined);
   const upstreamTrouble = (o: Outcome) => !o.ok && (o.status >= 500 || o.status === 429);
