@@ -6,6 +6,6 @@ import { GroupModule } from './groups/group.module';
 @Module({})
 export class AppModule {
   static forRoot(runtime: ServiceRuntime<any>): DynamicModule {
-    return { module: AppModule, imports: [ServiceKitModule.forRoot(runtime, identitySources(runtime.orm)), IdentityModule.forRoot(), GroupModule] };
+    return { module: AppModule, imports: [ServiceKitModule.forRoot(runtime, identitySources(runtime.orm)), IdentityModule.forRoot({ keepEmail: true }), GroupModule] };
   }
 }

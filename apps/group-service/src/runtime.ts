@@ -1,12 +1,11 @@
 import { loadConfig } from '@tally/config';
-import { identityEntities } from '@tally/identity';
 import { ServiceRuntime } from '@tally/service-kit';
 import { GroupServiceConfig } from './config/group.config';
-import { Group, GroupMembership } from './groups/group.entity';
+import { entities } from './entities';
 import { migrations } from './migrations';
 
 export const SERVICE_NAME = 'group-service';
-export const entities = [Group, GroupMembership, ...identityEntities];
+export { entities };
 
 export async function createRuntime(env = process.env): Promise<ServiceRuntime<GroupServiceConfig>> {
   const config = loadConfig(GroupServiceConfig, env);

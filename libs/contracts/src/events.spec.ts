@@ -67,6 +67,9 @@ assertType<
     | 'email_verification.registration_attempted'
     | 'password_reset.requested' | 'friendship.requested' | 'friendship.accepted' | 'friendship.declined' | 'friendship.blocked'
     | 'friendship.removed' | 'device.registered' | 'device.removed'
+    | 'group.created' | 'group.updated' | 'group.archived' | 'group.unarchived' | 'group.deleted' | 'group.invite_code_changed'
+    | 'membership.joined' | 'membership.role_changed' | 'membership.left' | 'membership.removed' | 'membership.declined' | 'membership.preferences_updated'
+    | 'invitation.created' | 'invitation.accepted' | 'invitation.declined' | 'invitation.revoked' | 'invitation.expired'
   >
 >();
 

@@ -5,6 +5,17 @@ import type { PublicJwk, SigningKeyRecord } from '@tally/security';
 
 export const IDENTITY_OPTIONS = Symbol('IDENTITY_OPTIONS');
 
+/** What other services read of a projected user. `email` is null where the service keeps none. */
+export interface ProjectedUserCard {
+  id: string;
+  username: string;
+  firstName: string | null;
+  lastName: string | null;
+  email: string | null;
+  emailVerified: boolean;
+  isActive: boolean;
+}
+
 export interface IdentityProjectionOptions {
   /** Only services that send mail keep addresses (data minimisation). */
   keepEmail?: boolean;
@@ -88,6 +99,26 @@ export class IdentityProjectionRepository {
     const row = rows[0];
     if (!row) return null;
     return { kid, publicJwk: row.public_jwk, status: row.status, retiredAt: row.status === 'retired' && row.changed_at ? new Date(row.changed_at) : null };
+  }
+
+  /** Users by id, as last announced (missing ids are simply absent). */
+  async findUsers(em: EntityManager, ids: readonly string[]): Promise<Map<string, ProjectedUserCard>> {
+    if (!ids.length) return new Map();
+    const rows = await em.getConnection().execute<{ id: string; username: string; first_name: string | null; last_name: string | null; email: string | null; email_verified: boolean; is_active: boolean }[]>(
+      `SELECT id, username, first_name, last_name, email, email_verified, is_active FROM users WHERE id = ANY(?::uuid[])`,
+      [[...new Set(ids)]], 'all', em.getTransactionContext(),
+    );
+    return new Map(rows.map((r) => [r.id, {
+      id: r.id, username: r.username, firstName: r.first_name, lastName: r.last_name, email: r.email, emailVerified: r.email_verified, isActive: r.is_active,
+    }]));
+  }
+
+  /** The active user whose verified address this is (only where emails are kept). */
+  async findByVerifiedEmail(em: EntityManager, email: string): Promise<ProjectedUserCard | null> {
+    const rows = await em.getConnection().execute<{ id: string }[]>(
+      `SELECT id FROM users WHERE lower(email) = lower(?) AND email_verified AND is_active LIMIT 1`, [email], 'all', em.getTransactionContext(),
+    );
+    return rows[0] ? ((await this.findUsers(em, [rows[0].id])).get(rows[0].id) ?? null) : null;
   }
 
   async isActive(em: EntityManager, userId: string): Promise<boolean | undefined> {

@@ -99,6 +99,8 @@ export class TallySystem {
     if (s.redis) Object.assign(env, { REDIS_URL: this.opts.infra.redisUrl, QUEUE_PREFIX: `t-${this.runId}` });
     if (s.smtp) Object.assign(env, { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(this.opts.smtpPort), SMTP_FROM: 'Tally <no-reply@tally.test>' });
     if (s.secretsKey) env.SECRETS_KEY = this.secretsKey;
+    // Invitations a test makes overdue are expired within a second, not a minute.
+    if (app === 'group-worker') env.INVITATION_EXPIRY_EVERY_SECONDS = '1';
     if (s.kind === 'gateway') {
       Object.assign(env, {
         // Runs register many users from one address: edge limits far above production's, keyed

@@ -1,7 +1,30 @@
 import { Module } from '@nestjs/common';
+import { GroupAccess } from '../access/group-access';
+import { ActivityController } from '../activities/activity.controller';
+import { ActivityRepository } from '../activities/activity.repository';
+import { ActivityService } from '../activities/activity.service';
+import { MemberBalanceRepository } from '../balances/member-balance.repository';
+import { GroupInvitationController, ReceivedInvitationController } from '../invitations/invitation.controller';
+import { InvitationRepository } from '../invitations/invitation.repository';
+import { InvitationService } from '../invitations/invitation.service';
+import { MembershipController } from '../memberships/membership.controller';
+import { MembershipRepository } from '../memberships/membership.repository';
+import { MembershipService } from '../memberships/membership.service';
 import { GroupController } from './group.controller';
 import { GroupRepository } from './group.repository';
 import { GroupService } from './group.service';
 
-@Module({ controllers: [GroupController], providers: [GroupService, GroupRepository] })
+/**
+ * The group domain: groups, memberships, invitations and the activity feed, each in its folder. One
+ * Nest module, because the folders call each other's services both ways (creating a group adds its
+ * admin; accepting an invitation joins; every change writes the feed) and GroupAccess reads two tables.
+ */
+@Module({
+  controllers: [GroupController, MembershipController, GroupInvitationController, ReceivedInvitationController, ActivityController],
+  providers: [
+    GroupAccess, GroupRepository, GroupService, MembershipRepository, MembershipService, InvitationRepository, InvitationService,
+    ActivityRepository, ActivityService, MemberBalanceRepository,
+  ],
+  exports: [InvitationService],
+})
 export class GroupModule {}
