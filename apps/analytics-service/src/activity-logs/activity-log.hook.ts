@@ -8,7 +8,13 @@ import { activityFromEvent } from './activity-log.service';
  * Event types that write an audit row. Only topics every service may read: `email_verification.requested`
  * (it carries a token) and `signing_key.published` (no user, infrastructure) are deliberately not audited.
  */
-export const AUDITED_EVENT_TYPES: readonly EventType[] = ['user.registered', 'user.email_verified'];
+export const AUDITED_EVENT_TYPES: readonly EventType[] = [
+  'user.registered', 'user.email_verified',
+  // group-service: every change of a group, its memberships and invitations
+  'group.created', 'group.updated', 'group.archived', 'group.unarchived', 'group.deleted', 'group.invite_code_changed',
+  'membership.joined', 'membership.role_changed', 'membership.left', 'membership.removed', 'membership.declined', 'membership.preferences_updated',
+  'invitation.created', 'invitation.accepted', 'invitation.declined', 'invitation.revoked', 'invitation.expired',
+];
 
 /**
  * The audit trail: a hook every audited event passes through after its handlers (the identity projections),
