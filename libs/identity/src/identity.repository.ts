@@ -113,14 +113,6 @@ export class IdentityProjectionRepository {
     }]));
   }
 
-  /** The active user whose verified address this is (only where emails are kept). */
-  async findByVerifiedEmail(em: EntityManager, email: string): Promise<ProjectedUserCard | null> {
-    const rows = await em.getConnection().execute<{ id: string }[]>(
-      `SELECT id FROM users WHERE lower(email) = lower(?) AND email_verified AND is_active LIMIT 1`, [email], 'all', em.getTransactionContext(),
-    );
-    return rows[0] ? ((await this.findUsers(em, [rows[0].id])).get(rows[0].id) ?? null) : null;
-  }
-
   async isActive(em: EntityManager, userId: string): Promise<boolean | undefined> {
     const rows = await em.getConnection().execute<{ is_active: boolean }[]>(`SELECT is_active FROM users WHERE id = ?`, [userId]);
     return rows[0]?.is_active;
