@@ -1,4 +1,4 @@
-import { currencyId, isCurrencyCode } from './currency';
+import { currencyDecimals, currencyId, isCurrencyCode } from './currency';
 
 describe('currencyId', () => {
   it('is the RFC 9562 UUID v5 of the code in the currency namespace (the values the uuid package computes)', () => {
@@ -17,5 +17,12 @@ describe('isCurrencyCode', () => {
   it('accepts ISO 4217 codes and nothing else', () => {
     expect(['USD', 'EUR', 'JPY', 'BHD'].every(isCurrencyCode)).toBe(true);
     expect(['usd', 'XYZ', 'EURO', '', null, 840].some(isCurrencyCode)).toBe(false);
+    // withdrawn codes are not accepted any more (HRK became EUR in 2023; SLL was redenominated as SLE)
+    expect(['HRK', 'SLL'].some(isCurrencyCode)).toBe(false);
+  });
+
+  it("knows each currency's ISO 4217 minor units", () => {
+    expect(['JPY', 'USD', 'BHD', 'AFN'].map(currencyDecimals)).toEqual([0, 2, 3, 2]);
+    expect(currencyDecimals('XYZ')).toBeUndefined();
   });
 });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { CURRENCIES } from './currencies.data';
 
 /** The namespace of currency ids (a fixed random UUID; never change it). */
 const CURRENCY_NAMESPACE = '5b0f3c8e-2f7a-4d52-9a51-6c1e0f0b7d21';
@@ -19,10 +20,14 @@ export function currencyId(code: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-let known: Set<string> | undefined;
+const known = new Map(CURRENCIES.map(([code, , , decimalPlaces]) => [code, decimalPlaces]));
 
-/** An active ISO 4217 code, as the runtime's ICU data knows them (three upper-case letters). */
+/** An active ISO 4217 code: one of `CURRENCIES` (the list expense-service seeds its `currencies` with). */
 export function isCurrencyCode(value: unknown): value is string {
-  known ??= new Set(Intl.supportedValuesOf('currency'));
-  return typeof value === 'string' && /^[A-Z]{3}$/.test(value) && known.has(value);
+  return typeof value === 'string' && known.has(value);
+}
+
+/** ISO 4217 minor-unit digits of a currency (JPY 0, USD 2, BHD 3); undefined for an unknown code. */
+export function currencyDecimals(code: string): number | undefined {
+  return known.get(code);
 }

@@ -5,3 +5,4 @@ export * from './events';
 export * from './services';
 export * from './asyncapi';
 export * from './currency';
+export * from './currencies.data';
