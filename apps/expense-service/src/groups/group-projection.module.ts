@@ -1,0 +1,7 @@
+import { Module } from '@nestjs/common';
+import { GroupProjectionHandlers } from './group-projection.handlers';
+import { GroupProjectionRepository } from './group-projection.repository';
+
+/** expense-service's projection of group-service's groups and memberships. */
+@Module({ controllers: [GroupProjectionHandlers], providers: [GroupProjectionRepository], exports: [GroupProjectionRepository] })
+export class GroupProjectionModule {}

@@ -1,0 +1,72 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import type { EventData } from '@tally/contracts';
+
+/** What expense-service knows of a group and of one member's place in it. */
+export interface GroupMemberRecord {
+  groupId: string;
+  groupName: string;
+  currency: string;
+  groupActive: boolean;
+  groupArchived: boolean;
+  role: 'admin' | 'member' | 'viewer' | null;
+  memberActive: boolean;
+}
+
+/**
+ * The only code that touches `expense_groups` and `group_members`: expense-service's projection of
+ * group-service's groups and memberships (ARCHITECTURE.md: it keeps what it needs as a local
+ * projection). Each write carries the event's time and applies only when it is not older than what the
+ * row reflects, so a redelivered or reordered older event never rolls it back.
+ */
+@Injectable()
+export class GroupProjectionRepository {
+  private run(em: EntityManager, sql: string, params: unknown[]): Promise<unknown> {
+    return em.getConnection().execute(sql, params, 'run', em.getTransactionContext());
+  }
+
+  upsertGroup(em: EntityManager, d: EventData<'group.created'>, at: string): Promise<unknown> {
+    return this.run(
+      em,
+      `INSERT INTO expense_groups (id, name, currency, is_active, is_archived, last_event_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, currency = EXCLUDED.currency, is_active = EXCLUDED.is_active,
+         is_archived = EXCLUDED.is_archived, last_event_at = EXCLUDED.last_event_at
+       WHERE expense_groups.last_event_at <= EXCLUDED.last_event_at`,
+      [d.groupId, d.name, d.currency, d.isActive, d.isArchived, at],
+    );
+  }
+
+  upsertMember(em: EntityManager, d: EventData<'membership.joined'>, at: string): Promise<unknown> {
+    return this.run(
+      em,
+      `INSERT INTO group_members (group_id, user_id, membership_id, role, is_active, last_event_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (group_id, user_id) DO UPDATE SET membership_id = EXCLUDED.membership_id, role = EXCLUDED.role,
+         is_active = EXCLUDED.is_active, last_event_at = EXCLUDED.last_event_at
+       WHERE group_members.last_event_at <= EXCLUDED.last_event_at`,
+      [d.groupId, d.userId, d.membershipId, d.role, d.isActive, at],
+    );
+  }
+
+  /** The group and the user's membership in it, as far as this projection knows them. */
+  async find(em: EntityManager, groupId: string, userId: string): Promise<GroupMemberRecord | null> {
+    const rows = await em.getConnection().execute<{ id: string; name: string; currency: string; is_active: boolean; is_archived: boolean; role: string | null; member_active: boolean | null }[]>(
+      `SELECT g.id, g.name, g.currency, g.is_active, g.is_archived, m.role, m.is_active AS member_active
+         FROM expense_groups g LEFT JOIN group_members m ON m.group_id = g.id AND m.user_id = ? WHERE g.id = ?`,
+      [userId, groupId], 'all', em.getTransactionContext(),
+    );
+    const r = rows[0];
+    if (!r) return null;
+    return {
+      groupId: r.id, groupName: r.name, currency: r.currency, groupActive: r.is_active, groupArchived: r.is_archived,
+      role: (r.role as GroupMemberRecord['role']) ?? null, memberActive: !!r.member_active,
+    };
+  }
+
+  /** The group's active members' ids. */
+  async activeMembers(em: EntityManager, groupId: string): Promise<string[]> {
+    const rows = await em.getConnection().execute<{ user_id: string }[]>(
+      `SELECT user_id FROM group_members WHERE group_id = ? AND is_active ORDER BY user_id`, [groupId], 'all', em.getTransactionContext(),
+    );
+    return rows.map((r) => r.user_id);
+  }
+}
