@@ -70,6 +70,7 @@ assertType<
     | 'group.created' | 'group.updated' | 'group.archived' | 'group.unarchived' | 'group.deleted' | 'group.invite_code_changed'
     | 'membership.joined' | 'membership.role_changed' | 'membership.left' | 'membership.removed' | 'membership.declined' | 'membership.preferences_updated'
     | 'invitation.created' | 'invitation.accepted' | 'invitation.declined' | 'invitation.revoked' | 'invitation.expired'
+    | 'expense.created' | 'expense.updated' | 'expense.deleted' | 'expense.restored' | 'expense.approved'
   >
 >();
 

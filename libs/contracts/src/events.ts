@@ -197,6 +197,49 @@ const invitationSchema = {
   },
 } as const;
 
+// ---- expense-service: payload schemas -------------------------------------------------------
+
+export const SPLIT_TYPES = ['equal', 'exact', 'percentage', 'shares', 'adjustment', 'itemized'] as const;
+
+/** A positive amount as a decimal string, in the currency's minor units at most (3 decimals: BHD). */
+const amount = { type: 'string', pattern: '^(0|[1-9][0-9]{0,12})(\\.[0-9]{1,3})?$', maxLength: 17 } as const;
+const parts = { type: 'array', minItems: 1, maxItems: 200, items: { type: 'object', additionalProperties: false, required: ['userId', 'amount'], properties: { userId: uuid, amount } } } as const;
+
+/** What an expense moves: who paid how much, who owes how much (each list sums exactly to `amount`). */
+const expenseMoneySchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['amount', 'currency', 'payers', 'shares', 'isApproved', 'isDeleted'],
+  properties: { amount, currency, payers: parts, shares: parts, isApproved: { type: 'boolean' }, isDeleted: { type: 'boolean' } },
+} as const;
+
+/** An expense as it is after the change. It counts in balances only while approved and not deleted. */
+const expenseSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['expenseId', 'groupId', 'title', 'amount', 'currency', 'expenseDate', 'categoryId', 'splitType', 'payers', 'shares', 'isApproved', 'isDeleted', 'byUserId', 'at'],
+  properties: {
+    expenseId: uuid,
+    /** null: between friends, outside groups. */
+    groupId: nullableUuid,
+    title: { type: 'string', minLength: 1, maxLength: 200 },
+    amount,
+    currency,
+    expenseDate: { type: 'string', format: 'date' },
+    categoryId: nullableUuid,
+    splitType: { enum: SPLIT_TYPES },
+    payers: parts,
+    shares: parts,
+    isApproved: { type: 'boolean' },
+    isDeleted: { type: 'boolean' },
+    /** Who did it. */
+    byUserId: uuid,
+    /** expense.updated (and deleted/restored/approved): what it moved before, so a consumer can take the old effect back. */
+    previous: expenseMoneySchema,
+    at: dateTime,
+  },
+} as const;
+
 // ---- the declarations ---------------------------------------------------------------------
 
 /** Every event, once. Add new ones here; everything else follows. */
@@ -341,6 +384,13 @@ export const EventDeclarations = [
   defineEvent({ type: 'membership.declined', topic: Topics.groupMembership, description: 'A user declined an invitation to the group (their membership row records it; not active).', schema: membershipSchema }),
   defineEvent({ type: 'membership.preferences_updated', topic: Topics.groupMembership, description: "A member changed their notification preferences for the group.", schema: membershipSchema }),
 
+  // expense-service: expense.expense.v1
+  defineEvent({ type: 'expense.created', topic: Topics.expenseExpense, description: 'An expense was added, with its payers and exact shares.', schema: expenseSchema }),
+  defineEvent({ type: 'expense.updated', topic: Topics.expenseExpense, description: 'An expense was edited; `previous` is what it moved before (shares are recomputed only when the amount or the split changed).', schema: expenseSchema }),
+  defineEvent({ type: 'expense.deleted', topic: Topics.expenseExpense, description: 'An expense was deleted (soft): it leaves the balances.', schema: expenseSchema }),
+  defineEvent({ type: 'expense.restored', topic: Topics.expenseExpense, description: 'A deleted expense was restored: it counts in the balances again.', schema: expenseSchema }),
+  defineEvent({ type: 'expense.approved', topic: Topics.expenseExpense, description: 'A group admin approved an expense of a group that requires approval: it now counts in the balances.', schema: expenseSchema }),
+
   // group-service: group.invitation.v1
   defineEvent({ type: 'invitation.created', topic: Topics.groupInvitation, description: 'An admin invited an email address or phone number; notification-service sends the invitation with its link.', schema: invitationSchema }),
   defineEvent({ type: 'invitation.accepted', topic: Topics.groupInvitation, description: 'The invitee (the account whose verified email it was sent to) accepted; membership.joined follows.', schema: invitationSchema }),
@@ -403,6 +453,7 @@ export type DeviceEventData = EventData<'device.registered'>;
 export type GroupEventData = EventData<'group.created'>;
 export type MembershipEventData = EventData<'membership.joined'>;
 export type InvitationEventData = EventData<'invitation.created'>;
+export type ExpenseEventData = EventData<'expense.created'>;
 
 /** The envelope of one event type, with its payload typed. */
 export type EventOf<T extends EventType> = EventEnvelope<T, EventData<T>>;

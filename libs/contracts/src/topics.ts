@@ -14,6 +14,7 @@ export const Topics = {
   groupGroup: 'group.group.v1',
   groupMembership: 'group.membership.v1',
   groupInvitation: 'group.invitation.v1',
+  expenseExpense: 'expense.expense.v1',
 } as const;
 
 export type TopicName = (typeof Topics)[keyof typeof Topics];
@@ -111,6 +112,14 @@ export const TopicConfig: Record<TopicName, TopicDeclaration> = {
     owner: 'group-service',
     description: "Who belongs to which group with which role: joins, role changes, leaving, removal, per-member notification preferences. expense-service keeps its membership projection from it.",
     key: 'membership id (one per user and group, reused when someone rejoins)',
+    partitions: 3,
+    carriesSecrets: false,
+    readers: 'any',
+  },
+  'expense.expense.v1': {
+    owner: 'expense-service',
+    description: "Shared expenses with their payers and exact shares: created, edited (with the previous version), deleted, restored, approved. group-service keeps each group's totals, member balances and feed from it; auth the profile totals; analytics the audit trail.",
+    key: 'expense id',
     partitions: 3,
     carriesSecrets: false,
     readers: 'any',
