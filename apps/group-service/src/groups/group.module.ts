@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { IdentityModule } from '@tally/identity';
 import { GroupAccess } from '../access/group-access';
 import { ActivityController } from '../activities/activity.controller';
 import { ActivityRepository } from '../activities/activity.repository';
@@ -18,8 +19,11 @@ import { GroupService } from './group.service';
  * The group domain: groups, memberships, invitations and the activity feed, each in its folder. One
  * Nest module, because the folders call each other's services both ways (creating a group adds its
  * admin; accepting an invitation joins; every change writes the feed) and GroupAccess reads two tables.
+ * It imports the identity projection (with addresses: invitations are matched to the invitee's verified
+ * email), whose repository names people in the feed and in invitations.
  */
 @Module({
+  imports: [IdentityModule.forRoot({ keepEmail: true })],
   controllers: [GroupController, MembershipController, GroupInvitationController, ReceivedInvitationController, ActivityController],
   providers: [
     GroupAccess, GroupRepository, GroupService, MembershipRepository, MembershipService, InvitationRepository, InvitationService,
