@@ -107,6 +107,18 @@ describe('GroupRepository.findForMember (PostgreSQL)', () => {
   });
 });
 
+describe('GroupRepository.namesOf (PostgreSQL)', () => {
+  it('names the existing groups among one or many ids, and not deleted or unknown ones', async () => {
+    const a = await group('Alpha', 1);
+    const b = await group('Beta', 1);
+    const gone = await group('Gone', 1, { active: false });
+    const em = freshEm(orm);
+    expect(await repo.namesOf(em, [a])).toEqual(new Map([[a, 'Alpha']]));
+    expect(await repo.namesOf(em, [a, b, a, gone, randomUUID()])).toEqual(new Map([[a, 'Alpha'], [b, 'Beta']]));
+    expect(await repo.namesOf(em, [])).toEqual(new Map());
+  });
+});
+
 describe('member_count (trigger) and check_active_status', () => {
   it('equals the active memberships after 40 concurrent joins and 15 concurrent leaves', async () => {
     const g = await group('busy', 1);

@@ -63,11 +63,14 @@ export class GroupRepository {
     return rows[0] ? em.map(Group, rows[0]) : null;
   }
 
-  /** The names of these groups (existing ones), by id. */
+  /**
+   * The names of these groups (existing ones), by id. `IN (?)`: MikroORM inlines an array parameter as
+   * a comma-separated list of literals, so `ANY(?::uuid[])` would read `ANY('a', 'b'::uuid[])`.
+   */
   async namesOf(em: EntityManager, ids: readonly string[]): Promise<Map<string, string>> {
     if (!ids.length) return new Map();
     const rows = await em.getConnection().execute<{ id: string; name: string }[]>(
-      `SELECT id, name FROM groups WHERE id = ANY(?::uuid[]) AND is_active`, [[...new Set(ids)]], 'all', em.getTransactionContext(),
+      `SELECT id, name FROM groups WHERE id IN (?) AND is_active`, [[...new Set(ids)]], 'all', em.getTransactionContext(),
     );
     return new Map(rows.map((r) => [r.id, r.name]));
   }
