@@ -14,6 +14,8 @@ export interface ProjectedUserCard {
   email: string | null;
   emailVerified: boolean;
   isActive: boolean;
+  /** IANA name, e.g. Europe/Lisbon; null if not known. */
+  timezone: string | null;
 }
 
 export interface IdentityProjectionOptions {
@@ -104,12 +106,13 @@ export class IdentityProjectionRepository {
   /** Users by id, as last announced (missing ids are simply absent). */
   async findUsers(em: EntityManager, ids: readonly string[]): Promise<Map<string, ProjectedUserCard>> {
     if (!ids.length) return new Map();
-    const rows = await em.getConnection().execute<{ id: string; username: string; first_name: string | null; last_name: string | null; email: string | null; email_verified: boolean; is_active: boolean }[]>(
-      `SELECT id, username, first_name, last_name, email, email_verified, is_active FROM users WHERE id = ANY(?::uuid[])`,
+    const rows = await em.getConnection().execute<{ id: string; username: string; first_name: string | null; last_name: string | null; email: string | null; email_verified: boolean; is_active: boolean; timezone: string | null }[]>(
+      `SELECT id, username, first_name, last_name, email, email_verified, is_active, timezone FROM users WHERE id = ANY(?::uuid[])`,
       [[...new Set(ids)]], 'all', em.getTransactionContext(),
     );
     return new Map(rows.map((r) => [r.id, {
       id: r.id, username: r.username, firstName: r.first_name, lastName: r.last_name, email: r.email, emailVerified: r.email_verified, isActive: r.is_active,
+      timezone: r.timezone,
     }]));
   }
 
