@@ -61,8 +61,9 @@ export const GroupErrors = {
   invitationNotFound: () => new GroupException(C.InvitationNotFound, 'Invitation not found.', HttpStatus.NOT_FOUND),
   invitationExists: () =>
     new GroupException(C.InvitationExists, 'This address already has a pending invitation to the group.', HttpStatus.CONFLICT),
+  /** `invitationStatus`, not `status`: the problem's `status` is the HTTP status (and the reply's). */
   invitationNotPending: (status: string) =>
-    new GroupException(C.InvitationNotPending, `The invitation is ${status}, no longer pending.`, HttpStatus.CONFLICT, { status }),
+    new GroupException(C.InvitationNotPending, `The invitation is ${status}, no longer pending.`, HttpStatus.CONFLICT, { invitationStatus: status }),
   invitationExpired: () => new GroupException(C.InvitationExpired, 'The invitation has expired; ask for a new one.', HttpStatus.CONFLICT),
   oneAddress: () =>
     new GroupException(C.InvalidInvitation, 'Invite by email or by phoneNumber: exactly one of them.', HttpStatus.BAD_REQUEST,
