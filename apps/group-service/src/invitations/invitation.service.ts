@@ -130,7 +130,8 @@ export class InvitationService {
       const { group } = await this.access.require(em, groupId, me, 'admin', { archivedOk: true, what: 'revoke invitations' });
       const i = await this.invitations.findForUpdate(em, invitationId);
       if (!i || i.groupId !== groupId) throw GroupErrors.invitationNotFound();
-      if (i.status !== 'pending') throw GroupErrors.invitationNotPending(i.status);
+      // Overdue is expired, as the admins' list already shows it, whether or not the sweep has marked it yet.
+      if (i.status !== 'pending' || isOverdue(i)) throw GroupErrors.invitationNotPending(isOverdue(i) ? 'expired' : i.status);
       i.status = 'revoked';
       i.respondedAt = new Date();
       await this.invitations.save(em);
@@ -214,7 +215,8 @@ export class InvitationService {
     if (!i || !this.isFor(i, user)) throw GroupErrors.invitationNotFound();
     const group = await this.groups.findActive(em, i.groupId, true);
     if (!group) throw GroupErrors.invitationNotFound();
-    if (isOverdue(i)) throw GroupErrors.invitationExpired();
+    // Expired is one answer to the invitee, whether or not the sweep has marked it yet.
+    if (isOverdue(i) || i.status === 'expired') throw GroupErrors.invitationExpired();
     if (i.status !== 'pending') throw GroupErrors.invitationNotPending(i.status);
     return { i, group };
   }
