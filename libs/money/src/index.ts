@@ -1,3 +1,4 @@
 export * from './errors';
 export * from './money';
 export type { Rounding } from './decimal';
+export * from './allocate';
