@@ -51,9 +51,11 @@ export class GroupService {
       g.isPrivate = dto.isPrivate ?? false;
       g.inviteCode = g.isPrivate ? null : newInviteCode();
       await this.groups.insert(em, g);
-      await this.memberships.addCreator(em, g, me);
+      // The creator's row first (group.created carries the trigger's member count), its event after the group's.
+      const creator = await this.memberships.addCreator(em, g, me);
       await this.groups.refreshMemberCount(em, g);
       await this.outbox.append(em, GroupEvents.created(g, me));
+      await this.memberships.announceCreator(em, creator);
       await this.activity.record(em, {
         groupId: g.id, userId: me, type: ActivityTypes.groupCreated, description: `${await this.name(em, me)} created the group "${g.name}"`,
       });

@@ -66,13 +66,17 @@ export class MembershipService {
     private readonly outbox: OutboxWriter,
   ) {}
 
-  /** The creator of a new group: its first admin, accepted and active. */
+  /** The creator of a new group: its first admin, accepted and active. Announced by `announceCreator`, after group.created. */
   async addCreator(em: EntityManager, group: Group, userId: string): Promise<GroupMembership> {
     const m = this.newRow(group.id, userId);
     this.activate(m, 'admin');
     await this.memberships.insert(em, m);
-    await this.outbox.append(em, MembershipEvents.joined(m, userId, 'created'));
     return m;
+  }
+
+  /** The creator's membership.joined (via created): it follows the group's group.created, as the contract says. */
+  async announceCreator(em: EntityManager, m: GroupMembership): Promise<void> {
+    await this.outbox.append(em, MembershipEvents.joined(m, m.userId, 'created'));
   }
 
   /** Joins the group whose invite code this is (not private, not archived). */
