@@ -2,3 +2,4 @@ export * from './errors';
 export * from './money';
 export type { Rounding } from './decimal';
 export * from './allocate';
+export * from './splits';
