@@ -3,3 +3,5 @@ export * from './money';
 export type { Rounding } from './decimal';
 export * from './allocate';
 export * from './splits';
+export * from './balances';
+export * from './simplify';
