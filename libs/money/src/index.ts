@@ -5,3 +5,4 @@ export * from './allocate';
 export * from './splits';
 export * from './balances';
 export * from './simplify';
+export * from './convert';
