@@ -107,7 +107,7 @@ export class IdentityProjectionRepository {
   async findUsers(em: EntityManager, ids: readonly string[]): Promise<Map<string, ProjectedUserCard>> {
     if (!ids.length) return new Map();
     const rows = await em.getConnection().execute<{ id: string; username: string; first_name: string | null; last_name: string | null; email: string | null; email_verified: boolean; is_active: boolean; timezone: string | null }[]>(
-      `SELECT id, username, first_name, last_name, email, email_verified, is_active, timezone FROM users WHERE id = ANY(?::uuid[])`,
+      `SELECT id, username, first_name, last_name, email, email_verified, is_active, timezone FROM users WHERE id IN (?)`,
       [[...new Set(ids)]], 'all', em.getTransactionContext(),
     );
     return new Map(rows.map((r) => [r.id, {
