@@ -7,7 +7,7 @@ import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { EventData } from '@tally/contracts';
-import { initOrm, inTransaction } from '@tally/persistence';
+import { freshEm, initOrm, inTransaction } from '@tally/persistence';
 import { createTestDatabase, dropTestDatabase, infraFromEnv } from '@tally/testing';
 import { identityEntities } from './identity.entities';
 import { IdentityProjectionRepository } from './identity.repository';
@@ -57,6 +57,18 @@ describe('IdentityProjectionRepository (PostgreSQL)', () => {
     await inTransaction(orm, (em) => mailing.setActive(em, id, false, at(4)));
     expect(await user(id)).toEqual({ username: 'annie', first_name: 'Ann', email: 'ann@example.com', email_verified: true, is_active: false, preferred_currency: 'USD' });
     expect(await new ProjectedUserStatus(orm, 0).isActive(id)).toBe(false);
+  });
+
+  it('reads users by id, one or many, leaving unknown ids out', async () => {
+    const [ann, bob] = [randomUUID(), randomUUID()];
+    await inTransaction(orm, (em) => mailing.upsertRegistered(em, registered(ann), at(1)));
+    await inTransaction(orm, (em) => mailing.upsertRegistered(em, registered(bob, { username: 'bob', email: 'bob@example.com', firstName: null, timezone: 'Asia/Tokyo' }), at(1)));
+    const one = await mailing.findUsers(freshEm(orm), [ann]);
+    expect([...one.values()]).toEqual([{ id: ann, username: 'ann', firstName: 'Ann', lastName: null, email: 'ann@example.com', emailVerified: false, isActive: true, timezone: 'Europe/Lisbon' }]);
+    const many = await mailing.findUsers(freshEm(orm), [bob, ann, randomUUID(), ann]);
+    expect([...many.keys()].sort()).toEqual([ann, bob].sort());
+    expect(many.get(bob)).toMatchObject({ username: 'bob', timezone: 'Asia/Tokyo' });
+    expect((await mailing.findUsers(freshEm(orm), [])).size).toBe(0);
   });
 
   it('keeps no email address in a service that sends no mail', async () => {
