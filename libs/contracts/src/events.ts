@@ -131,6 +131,10 @@ const groupSchema = {
     isPrivate: { type: 'boolean' },
     isArchived: { type: 'boolean' },
     isActive: { type: 'boolean' },
+    /** Expenses wait for an admin's approval before they count in balances. */
+    requiresApproval: { type: 'boolean' },
+    /** Suggested transfers are the fewest possible (true) or follow who owes whom directly (false). */
+    simplifyDebts: { type: 'boolean' },
     memberCount: { type: 'integer', minimum: 0 },
     /** Who did it. */
     byUserId: uuid,

@@ -80,7 +80,7 @@ export const SERVICES = [
     name: 'expense-service', kind: 'api', app: 'expense-service', entry: 'main.js', port: 3003, database: 'expense',
     routes: [
       '/api/v1/expenses', '/api/v1/accounts', '/api/v1/transactions', '/api/v1/budgets', '/api/v1/categories', '/api/v1/tags',
-      '/api/v1/currencies', '/api/v1/recurring-expenses', '/api/v1/recurring-transactions',
+      '/api/v1/currencies', '/api/v1/recurring-expenses', '/api/v1/recurring-transactions', '/api/v1/balances',
     ],
     workers: [], queues: [], kafka: true, redis: false, smtp: false, secretsKey: false, ...health, dependsOn: ['auth-service'],
   },

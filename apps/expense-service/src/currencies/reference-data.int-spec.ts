@@ -114,7 +114,7 @@ describe('projections', () => {
       await groups.upsertGroup(em, { ...group, isArchived: true }, t(6));
     });
     expect(await groups.find(freshEm(orm), g, u)).toEqual({
-      groupId: g, groupName: 'Flat', currency: 'EUR', groupActive: true, groupArchived: true, role: 'member', memberActive: false,
+      groupId: g, groupName: 'Flat', currency: 'EUR', groupActive: true, groupArchived: true, requiresApproval: false, simplifyDebts: true, role: 'member', memberActive: false,
     });
     expect(await groups.activeMembers(freshEm(orm), g)).toEqual([]);
     expect(await groups.find(freshEm(orm), randomUUID(), u)).toBeNull();

@@ -9,6 +9,8 @@ export interface GroupMemberRecord {
   currency: string;
   groupActive: boolean;
   groupArchived: boolean;
+  requiresApproval: boolean;
+  simplifyDebts: boolean;
   role: 'admin' | 'member' | 'viewer' | null;
   memberActive: boolean;
 }
@@ -28,11 +30,12 @@ export class GroupProjectionRepository {
   upsertGroup(em: EntityManager, d: EventData<'group.created'>, at: string): Promise<unknown> {
     return this.run(
       em,
-      `INSERT INTO expense_groups (id, name, currency, is_active, is_archived, last_event_at) VALUES (?, ?, ?, ?, ?, ?)
+      `INSERT INTO expense_groups (id, name, currency, is_active, is_archived, requires_approval, simplify_debts, last_event_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, currency = EXCLUDED.currency, is_active = EXCLUDED.is_active,
-         is_archived = EXCLUDED.is_archived, last_event_at = EXCLUDED.last_event_at
+         is_archived = EXCLUDED.is_archived, requires_approval = EXCLUDED.requires_approval, simplify_debts = EXCLUDED.simplify_debts,
+         last_event_at = EXCLUDED.last_event_at
        WHERE expense_groups.last_event_at <= EXCLUDED.last_event_at`,
-      [d.groupId, d.name, d.currency, d.isActive, d.isArchived, at],
+      [d.groupId, d.name, d.currency, d.isActive, d.isArchived, d.requiresApproval ?? false, d.simplifyDebts ?? true, at],
     );
   }
 
@@ -49,8 +52,8 @@ export class GroupProjectionRepository {
 
   /** The group and the user's membership in it, as far as this projection knows them. */
   async find(em: EntityManager, groupId: string, userId: string): Promise<GroupMemberRecord | null> {
-    const rows = await em.getConnection().execute<{ id: string; name: string; currency: string; is_active: boolean; is_archived: boolean; role: string | null; member_active: boolean | null }[]>(
-      `SELECT g.id, g.name, g.currency, g.is_active, g.is_archived, m.role, m.is_active AS member_active
+    const rows = await em.getConnection().execute<{ id: string; name: string; currency: string; is_active: boolean; is_archived: boolean; requires_approval: boolean; simplify_debts: boolean; role: string | null; member_active: boolean | null }[]>(
+      `SELECT g.id, g.name, g.currency, g.is_active, g.is_archived, g.requires_approval, g.simplify_debts, m.role, m.is_active AS member_active
          FROM expense_groups g LEFT JOIN group_members m ON m.group_id = g.id AND m.user_id = ? WHERE g.id = ?`,
       [userId, groupId], 'all', em.getTransactionContext(),
     );
@@ -58,7 +61,7 @@ export class GroupProjectionRepository {
     if (!r) return null;
     return {
       groupId: r.id, groupName: r.name, currency: r.currency, groupActive: r.is_active, groupArchived: r.is_archived,
-      role: (r.role as GroupMemberRecord['role']) ?? null, memberActive: !!r.member_active,
+      requiresApproval: r.requires_approval, simplifyDebts: r.simplify_debts, role: (r.role as GroupMemberRecord['role']) ?? null, memberActive: !!r.member_active,
     };
   }
 

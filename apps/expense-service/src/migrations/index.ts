@@ -2,10 +2,12 @@ import { MigrationEntry } from '@tally/persistence';
 import { Migration20261201000100_identity_projection_event_time } from './Migration20261201000100_identity_projection_event_time';
 import { Migration20261122000100_init } from './Migration20261122000100_init';
 import { Migration20261203000100_currencies_categories_and_projections } from './Migration20261203000100_currencies_categories_and_projections';
+import { Migration20261203000200_expenses_shares_and_tags } from './Migration20261203000200_expenses_shares_and_tags';
 
 /** Applied in this order; never edit a shipped migration, add a new one. */
 export const migrations: MigrationEntry[] = [
   { name: 'Migration20261122000100_init', class: Migration20261122000100_init },
   { name: 'Migration20261201000100_identity_projection_event_time', class: Migration20261201000100_identity_projection_event_time },
   { name: 'Migration20261203000100_currencies_categories_and_projections', class: Migration20261203000100_currencies_categories_and_projections },
+  { name: 'Migration20261203000200_expenses_shares_and_tags', class: Migration20261203000200_expenses_shares_and_tags },
 ];

@@ -1,0 +1,22 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { AuthenticatedUser, CurrentUser } from '@tally/security';
+import { GroupBalancesQueryDto } from '../expenses/dto/expense.dto';
+import { UuidPipe } from '../expenses/expense.controller';
+import { BalanceService } from './balance.service';
+
+@Controller('api/v1/balances')
+export class BalanceController {
+  constructor(private readonly balances: BalanceService) {}
+
+  /** My balances per currency: totals, per group, per friend outside groups. */
+  @Get()
+  mine(@CurrentUser() user: AuthenticatedUser) {
+    return this.balances.mine(user.id);
+  }
+
+  /** A group's balances per member and currency, with suggested transfers. */
+  @Get('groups/:groupId')
+  group(@CurrentUser() user: AuthenticatedUser, @Param('groupId', UuidPipe) groupId: string, @Query() q: GroupBalancesQueryDto) {
+    return this.balances.group(user.id, groupId, q.simplify === undefined ? undefined : q.simplify === 'true');
+  }
+}

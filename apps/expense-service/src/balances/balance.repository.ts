@@ -1,0 +1,83 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+
+/** One user's net in one currency: what they paid minus what they owe, as exact NUMERIC text. */
+export interface NetRow {
+  currency: string;
+  userId: string;
+  net: string;
+}
+
+/** Payers and shares of the expenses that count (approved, not deleted), for pairwise and per-friend views. */
+export interface PartRow {
+  expenseId: string;
+  currency: string;
+  userId: string;
+  paid: string;
+  owed: string;
+}
+
+/**
+ * Balance queries over `expenses`, `expense_payers` and `expense_shares` (read-only; the expense
+ * repository writes them). Only approved, not deleted expenses count. Sums are PostgreSQL NUMERIC:
+ * exact, never a float.
+ */
+@Injectable()
+export class BalanceRepository {
+  /** Each member's net per currency in a group (non-zero only). */
+  async groupNets(em: EntityManager, groupId: string): Promise<NetRow[]> {
+    return em.getConnection().execute<NetRow[]>(
+      `SELECT x.currency, x.user_id AS "userId", sum(x.amount)::text AS net FROM (
+         SELECT e.currency, p.user_id, p.amount FROM expenses e JOIN expense_payers p ON p.expense_id = e.id
+          WHERE e.group_id = ? AND e.is_approved AND NOT e.is_deleted
+         UNION ALL
+         SELECT e.currency, s.user_id, -s.amount FROM expenses e JOIN expense_shares s ON s.expense_id = e.id
+          WHERE e.group_id = ? AND e.is_approved AND NOT e.is_deleted
+       ) x GROUP BY x.currency, x.user_id HAVING sum(x.amount) <> 0 ORDER BY x.currency, x.user_id`,
+      [groupId, groupId], 'all', em.getTransactionContext(),
+    );
+  }
+
+  /** The user's net per currency in each group they are an active member of (non-zero only). */
+  async myGroupNets(em: EntityManager, userId: string): Promise<(NetRow & { groupId: string })[]> {
+    return em.getConnection().execute(
+      `SELECT x.group_id AS "groupId", x.currency, ? AS "userId", sum(x.amount)::text AS net FROM (
+         SELECT e.group_id, e.currency, p.amount FROM expenses e JOIN expense_payers p ON p.expense_id = e.id
+          WHERE p.user_id = ? AND e.group_id IS NOT NULL AND e.is_approved AND NOT e.is_deleted
+         UNION ALL
+         SELECT e.group_id, e.currency, -s.amount FROM expenses e JOIN expense_shares s ON s.expense_id = e.id
+          WHERE s.user_id = ? AND e.group_id IS NOT NULL AND e.is_approved AND NOT e.is_deleted
+       ) x WHERE x.group_id IN (SELECT group_id FROM group_members WHERE user_id = ? AND is_active)
+       GROUP BY x.group_id, x.currency HAVING sum(x.amount) <> 0 ORDER BY x.group_id, x.currency`,
+      [userId, userId, userId, userId], 'all', em.getTransactionContext(),
+    );
+  }
+
+  /** Payers and shares of a group's expenses that count. */
+  async groupParts(em: EntityManager, groupId: string): Promise<PartRow[]> {
+    return this.parts(em, `SELECT e.id, e.currency FROM expenses e WHERE e.group_id = ? AND e.is_approved AND NOT e.is_deleted`, [groupId]);
+  }
+
+  /** Payers and shares of the non-group expenses the user takes part in. */
+  async nonGroupParts(em: EntityManager, userId: string): Promise<PartRow[]> {
+    return this.parts(
+      em,
+      `SELECT e.id, e.currency FROM expenses e WHERE e.group_id IS NULL AND e.is_approved AND NOT e.is_deleted
+          AND (e.id IN (SELECT expense_id FROM expense_shares WHERE user_id = ?) OR e.id IN (SELECT expense_id FROM expense_payers WHERE user_id = ?))`,
+      [userId, userId],
+    );
+  }
+
+  private parts(em: EntityManager, which: string, params: unknown[]): Promise<PartRow[]> {
+    return em.getConnection().execute<PartRow[]>(
+      `WITH mine AS (${which})
+       SELECT m.id AS "expenseId", m.currency, u.user_id AS "userId", COALESCE(p.amount, 0)::text AS paid, COALESCE(s.amount, 0)::text AS owed
+         FROM mine m
+         JOIN (SELECT expense_id, user_id FROM expense_payers UNION SELECT expense_id, user_id FROM expense_shares) u ON u.expense_id = m.id
+         LEFT JOIN expense_payers p ON p.expense_id = m.id AND p.user_id = u.user_id
+         LEFT JOIN expense_shares s ON s.expense_id = m.id AND s.user_id = u.user_id
+        ORDER BY m.id, u.user_id`,
+      params, 'all', em.getTransactionContext(),
+    );
+  }
+}
