@@ -177,4 +177,13 @@ describe('group_invitations', () => {
     const rows = (await pool.query('SELECT id, status, is_expired FROM group_invitations WHERE group_id = $1 ORDER BY email', [g])).rows;
     expect(rows).toEqual([{ id: fresh, status: 'pending', is_expired: false }, { id: overdue, status: 'expired', is_expired: true }]);
   });
+
+  it("lists a group's pending invitations without the overdue ones the sweep has not marked yet; all of them with status all", async () => {
+    const g = await group('listing', 1);
+    const overdue = (await invite(g, 'late@example.com', '-1 minute')).rows[0].id;
+    const fresh = (await invite(g, 'fresh@example.com', '1 day')).rows[0].id;
+    const invitations = new InvitationRepository();
+    expect((await invitations.listForGroup(freshEm(orm), g, true, undefined, 10)).map((i) => i.id)).toEqual([fresh]);
+    expect(new Set((await invitations.listForGroup(freshEm(orm), g, false, undefined, 10)).map((i) => i.id))).toEqual(new Set([fresh, overdue]));
+  });
 });

@@ -27,9 +27,12 @@ export class InvitationRepository {
     return em.findOne(GroupInvitation, { id });
   }
 
-  /** A group's invitations (pending only, or all), newest first, after the cursor. */
+  /**
+   * A group's invitations (pending only, or all), newest first, after the cursor. Pending means not
+   * overdue too: one past its expiry is expired, whether or not the sweep has marked it yet.
+   */
   async listForGroup(em: EntityManager, groupId: string, pendingOnly: boolean, after: TimeIdCursor | undefined, take: number): Promise<GroupInvitation[]> {
-    return this.list(em, `group_id = ?${pendingOnly ? ` AND status = 'pending'` : ''}`, [groupId], after, take);
+    return this.list(em, `group_id = ?${pendingOnly ? ` AND status = 'pending' AND expires_at > now()` : ''}`, [groupId], after, take);
   }
 
   /** The pending, unexpired invitations sent to this address (to groups that still exist), newest first. */
