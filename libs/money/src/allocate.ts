@@ -151,6 +151,15 @@ export function allocateTable(rows: readonly MarginPart[], cols: readonly Margin
   const C = cols.length;
   const cell: bigint[][] = rows.map(() => new Array<bigint>(C).fill(0n));
   if (T === 0n) return cell;
+  if (C === 1) {
+    // One column (a single payer): every row all in it — exact, nothing to round.
+    rows.forEach((r, u) => (cell[u][0] = r.amount));
+    return cell;
+  }
+  if (R === 1) {
+    cols.forEach((c, p) => (cell[0][p] = c.amount));
+    return cell;
+  }
   const rem: bigint[][] = rows.map(() => new Array<bigint>(C).fill(0n));
   const needR = rows.map((r) => r.amount);
   const needC = cols.map((c) => c.amount);
