@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { Client } from 'pg';
-import { REPO_ROOT, SmtpCatcher, TallySystem, infraFromEnv } from '@tally/testing';
+import { CapturedMail, REPO_ROOT, SmtpCatcher, TallySystem, expectEventually, infraFromEnv } from '@tally/testing';
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -87,4 +87,19 @@ export function createAdmin(system: TallySystem, args: string[]): Promise<{ code
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stderr += d));
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+/** The first mail to `address` that `match` accepts (e.g. an account's second mail, after its verification), waiting up to timeoutMs. */
+export async function waitForMail(smtp: SmtpCatcher, address: string, match: (m: CapturedMail) => boolean, timeoutMs = 30000): Promise<CapturedMail> {
+  return expectEventually(() => {
+    const m = smtp.to(address).find(match);
+    if (!m) throw new Error(`no matching mail to ${address} yet (${smtp.to(address).length} others)`);
+    return m;
+  }, { timeoutMs, intervalMs: 100, what: `a mail to ${address}` });
+}
+
+/** A problem+json answer with this status (and `code`, when given). */
+export function expectProblem(res: ApiResponse, status: number, code?: string): void {
+  expect({ status: res.status, code: res.body?.code }).toEqual({ status, code: code ?? res.body?.code });
+  expect(res.headers.get('content-type')).toContain('application/problem+json');
 }
