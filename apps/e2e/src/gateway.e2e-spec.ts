@@ -521,8 +521,10 @@ describe('api-gateway: rate limits, edge behaviour and API documentation', () =>
       const loginDto = resolvePointer(doc, login.requestBody.content['application/json'].schema.$ref) as any;
       expect(loginDto.required).toEqual(expect.arrayContaining(['login', 'password']));
       expect(loginDto.properties.login).toMatchObject({ type: 'string', maxLength: 254 });
+      // GET /api/v1/groups pages by cursor (limit, cursor), not by offset.
       const page = doc.paths['/api/v1/groups'].get.parameters.map((p: any) => [p.in, p.name]);
-      expect(page).toEqual(expect.arrayContaining([['query', 'limit'], ['query', 'offset']]));
+      expect(page).toEqual(expect.arrayContaining([['query', 'limit'], ['query', 'cursor']]));
+      expect(page).not.toContainEqual(['query', 'offset']);
     });
 
     it('serves the AsyncAPI 3 document of every topic at /asyncapi.json, without a token', async () => {
