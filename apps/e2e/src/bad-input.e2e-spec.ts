@@ -11,6 +11,7 @@
  * sample values of known field names are written here (unknown fields get values from their schema).
  */
 import * as argon2 from 'argon2';
+import { ServiceName, service } from '@tally/contracts';
 import { SmtpCatcher, TallySystem, expectEventually } from '@tally/testing';
 import { ApiResponse, call, createAdmin, newUser, query, signUpVerified, startSystem, verificationToken } from './support';
 
@@ -77,6 +78,13 @@ describe('bad input, against every operation of /openapi.json', () => {
     const friendship = await call(gw, 'POST', '/api/v1/friendships', { token: other.token, body: { toUserId: walker.id } });
     expect(friendship.status).toBe(201);
     ids.friendship = friendship.body.id;
+    // A group the walker administers, with a pending invitation: the group routes' probes hit real objects.
+    const group = await call(gw, 'POST', '/api/v1/groups', { token: walker.token, body: { name: 'Walked group', currency: 'EUR' } });
+    expect(group.status).toBe(201);
+    ids.group = group.body.id;
+    const invitation = await call(gw, 'POST', `/api/v1/groups/${ids.group}/invitations`, { token: walker.token, body: { email: `invitee-${uniq()}@example.com` } });
+    expect(invitation.status).toBe(201);
+    ids.invitation = invitation.body.id;
 
     const res = await call(gw, 'GET', '/openapi.json');
     expect(res.status).toBe(200);
@@ -110,6 +118,10 @@ describe('bad input, against every operation of /openapi.json', () => {
 
   /** A value of a path parameter that names something real where the walk has one. */
   function pathValue(template: string, name: string): string {
+    if (template.startsWith('/api/v1/groups/{id}')) {
+      const real = ({ id: ids.group, userId: walker.id, invitationId: ids.invitation } as Record<string, string>)[name];
+      if (real) return real;
+    }
     if (name === 'id') {
       if (template.includes('/devices/')) return ids.device;
       if (template.includes('/friendships/')) return ids.friendship;
@@ -152,6 +164,8 @@ describe('bad input, against every operation of /openapi.json', () => {
     message: () => 'Hello there',
     value: () => 'v',
     description: () => 'probe',
+    currency: () => 'EUR',
+    image: () => 'groups/probe.png',
   };
 
   function sample(name: string, s: Schema): unknown {
@@ -312,7 +326,8 @@ describe('bad input, against every operation of /openapi.json', () => {
     await check(gw, 'empty JSON body', 'POST', '/api/v1/auth/login', { raw: '', headers: { 'content-type': 'application/json' } });
     await check(gw, 'body too large', 'POST', '/api/v1/auth/login', { raw: JSON.stringify({ login: 'x'.repeat(300 * 1024) }), headers: { 'content-type': 'application/json' } });
     for (const [name, port] of Object.entries(system.ports)) {
-      if (name === 'api-gateway' || name === 'notification-worker') continue;
+      // Workers (notification-worker, group-worker) serve only health and metrics, no API.
+      if (name === 'api-gateway' || service(name as ServiceName).kind === 'worker') continue;
       const base = `http://127.0.0.1:${port}`;
       await check(base, `${name}: unknown route`, 'GET', '/no/such/route');
       await check(base, `${name}: unknown method`, 'DELETE', '/health/live');
