@@ -44,6 +44,16 @@ describe('problem()', () => {
     });
     expect(problem(418).title).toBe('Error');
   });
+
+  it("never lets extra members replace the problem's own status, type, title or detail", () => {
+    const p = problem(409, 'The invitation is accepted.', { code: 'INVITATION_NOT_PENDING', status: 'accepted', type: 'x', title: 'y', detail: 'z', state: 'accepted' } as never);
+    expect(p).toMatchObject({ status: 409, type: 'https://tally.dev/problems/invitation-not-pending', title: 'Conflict', detail: 'The invitation is accepted.', state: 'accepted' });
+  });
+
+  it("keeps a DomainException's own code whatever its extra fields say", () => {
+    const p = new ProblemDetailsFilter().toProblem(new DomainException('GROUP_NOT_FOUND', 'Group not found.', 404, { code: 'OTHER', status: 200 }));
+    expect(p).toMatchObject({ status: 404, code: 'GROUP_NOT_FOUND' });
+  });
 });
 
 describe('ProblemDetailsFilter.toProblem', () => {

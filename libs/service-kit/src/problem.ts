@@ -41,13 +41,16 @@ const TITLES: Record<number, string> = {
 
 export function problem(status: number, detail?: string, extra: Partial<ProblemDetails> = {}): ProblemDetails {
   const title = TITLES[status] ?? 'Error';
+  // The extra members never replace the problem's own: a domain error's `status` field (say, an
+  // invitation's state) once became the HTTP status and made the answer a 500.
+  const { type: _type, title: _title, status: _status, detail: _detail, ...members } = extra as Record<string, unknown>;
   return {
+    ...members,
     type: extra.code ? TYPE_BASE + extra.code.toLowerCase().replace(/_/g, '-') : 'about:blank',
     title,
     status,
     ...(detail ? { detail } : {}),
-    ...extra,
-  };
+  } as ProblemDetails;
 }
 
 /** Turns every error into problem+json; internals of 5xx never leak. */
@@ -67,7 +70,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
   toProblem(exception: unknown): ProblemDetails {
     if (exception instanceof DomainException) {
-      return problem(exception.status, exception.message, { code: exception.code, ...exception.extra });
+      return problem(exception.status, exception.message, { ...exception.extra, code: exception.code });
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();

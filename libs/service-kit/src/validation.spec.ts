@@ -5,6 +5,7 @@ import { IsOptional, IsString, validateSync } from 'class-validator';
 import type { FastifyInstance } from 'fastify';
 import { PROBLEM_CONTENT_TYPE, ProblemDetailsFilter, frameworkErrorsAsProblems } from './problem';
 import {
+  isWellFormedQuery,
   CharLength, IsEmailAddress, IsNotBlank, MaxChars, asciiEmailDomain, createValidationPipe, findIllFormedText, installTextGuard, isWellFormedText,
 } from './validation';
 
@@ -134,5 +135,17 @@ describe('at the edge of a service (Fastify + Nest, as bootstrapHttpService sets
     expectProblem(long, 414);
     expect(long.json()).toMatchObject({ title: 'URI Too Long', code: 'FST_ERR_MAX_PARAM_LENGTH' });
     expect(JSON.stringify(long.json())).not.toContain('a'.repeat(101 + 1));
+  });
+});
+
+describe('isWellFormedQuery', () => {
+  it('accepts UTF-8 percent-encoding and plus signs, refuses escapes that are not UTF-8 or hold a lone surrogate or NUL', () => {
+    expect(isWellFormedQuery('q=caf%C3%A9&limit=10')).toBe(true);
+    expect(isWellFormedQuery('q=a+b&empty=&flag')).toBe(true);
+    expect(isWellFormedQuery('q=a%ED%A0%80b')).toBe(false); // a UTF-16 surrogate encoded as UTF-8
+    expect(isWellFormedQuery('q=%FF')).toBe(false);
+    expect(isWellFormedQuery('q=%E0%A4')).toBe(false); // truncated sequence
+    expect(isWellFormedQuery('q=%00')).toBe(false);
+    expect(isWellFormedQuery('q=100%')).toBe(false);
   });
 });

@@ -85,6 +85,19 @@ export function findIllFormedText(value: unknown): string | undefined {
   return undefined;
 }
 
+/** Whether every `name=value` of a raw query string decodes as UTF-8 percent-encoding. */
+export function isWellFormedQuery(raw: string): boolean {
+  for (const part of raw.split(/[&=]/)) {
+    try {
+      const text = decodeURIComponent(part.replace(/\+/g, ' '));
+      if (!isWellFormedText(text)) return false;
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
 /**
  * Refuses, with 400 problem+json before any route runs, a request whose path parameters, query or
  * body hold a NUL character or an unpaired UTF-16 surrogate anywhere. One hook for every route of
@@ -92,7 +105,12 @@ export function findIllFormedText(value: unknown): string | undefined {
  */
 export function installTextGuard(fastify: FastifyInstance): void {
   fastify.addHook('preValidation', async (req, reply) => {
-    for (const [where, input] of [['path', req.params], ['query', req.query], ['body', req.body]] as const) {
+    // The query parser keeps a percent-escape that is not UTF-8 (`%ED%A0%80`, a lone surrogate) as
+    // literal text; refuse it (after the parsed fields, which name the field), as the path's is refused.
+    const rawQuery = req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '';
+    const inputs: [string, unknown][] = [['path', req.params], ['query', req.query], ['body', req.body]];
+    if (rawQuery !== '' && !isWellFormedQuery(rawQuery)) inputs.push(['query', '\u0000']);
+    for (const [where, input] of inputs) {
       const at = findIllFormedText(input);
       if (at === undefined) continue;
       const field = at || where;
