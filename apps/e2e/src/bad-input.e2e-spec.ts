@@ -85,6 +85,17 @@ describe('bad input, against every operation of /openapi.json', () => {
     const invitation = await call(gw, 'POST', `/api/v1/groups/${ids.group}/invitations`, { token: walker.token, body: { email: `invitee-${uniq()}@example.com` } });
     expect(invitation.status).toBe(201);
     ids.invitation = invitation.body.id;
+    // An expense of the walker's in that group (once expense-service has seen the group's events), and a real category.
+    const categories = await call(gw, 'GET', '/api/v1/categories', { token: walker.token });
+    expect(categories.status).toBe(200);
+    ids.category = categories.body.items[0].id;
+    await expectEventually(async () => {
+      const expense = await call(gw, 'POST', '/api/v1/expenses', {
+        token: walker.token, body: { title: 'Walked expense', amount: '12.00', groupId: ids.group, split: { type: 'equal', userIds: [walker.id] } },
+      });
+      expect(expense.status).toBe(201);
+      ids.expense = expense.body.id;
+    }, { timeoutMs: 30_000 });
 
     const res = await call(gw, 'GET', '/openapi.json');
     expect(res.status).toBe(200);
@@ -122,7 +133,11 @@ describe('bad input, against every operation of /openapi.json', () => {
       const real = ({ id: ids.group, userId: walker.id, invitationId: ids.invitation } as Record<string, string>)[name];
       if (real) return real;
     }
+    if (name === 'groupId') return ids.group;
+    if (template.startsWith('/api/v1/currencies/') && name === 'code') return 'EUR';
     if (name === 'id') {
+      if (template.includes('/expenses/')) return ids.expense;
+      if (template.includes('/categories/')) return ids.category;
       if (template.includes('/devices/')) return ids.device;
       if (template.includes('/friendships/')) return ids.friendship;
       if (template.includes('/admin/users/')) return victim.id;
@@ -166,6 +181,15 @@ describe('bad input, against every operation of /openapi.json', () => {
     description: () => 'probe',
     currency: () => 'EUR',
     image: () => 'groups/probe.png',
+    amount: () => '12.00',
+    split: () => ({ type: 'equal', userIds: [walker.id] }),
+    payers: () => [{ userId: walker.id }],
+    tags: () => ['probe'],
+    groupId: () => ids.group,
+    categoryId: () => ids.category,
+    expenseDate: () => new Date(Date.now() - 86_400_000).toISOString().slice(0, 10),
+    title: () => 'Probe',
+    rate: () => '1.0845',
   };
 
   function sample(name: string, s: Schema): unknown {
