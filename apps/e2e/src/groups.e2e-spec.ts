@@ -116,7 +116,8 @@ describe('groups through the gateway', () => {
     expect(res.status).toBe(201);
     expect(res.body).toEqual({
       id: expect.any(String), name: 'Trip to Lisbon', description: 'Sun and pastéis', groupType: 'trip', image: 'groups/lisbon.png', currency: 'EUR',
-      isPrivate: false, isArchived: false, archivedAt: null, memberCount: 1, totalExpenses: '0.00', settledAmount: '0.00', myRole: 'admin',
+      isPrivate: false, isArchived: false, archivedAt: null, requiresApproval: false, simplifyDebts: true, expenseCount: 0, memberCount: 1,
+      totalExpenses: '0.00', settledAmount: '0.00', myRole: 'admin',
       inviteCode: expect.stringMatching(CODE), createdAt: expect.any(String), updatedAt: expect.any(String),
     });
     const g = res.body;

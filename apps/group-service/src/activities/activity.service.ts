@@ -24,6 +24,11 @@ export const ActivityTypes = {
   inviteDeclined: 'invitation_declined',
   inviteRevoked: 'invitation_revoked',
   inviteExpired: 'invitation_expired',
+  expenseAdded: 'expense_added',
+  expenseEdited: 'expense_edited',
+  expenseDeleted: 'expense_deleted',
+  expenseRestored: 'expense_restored',
+  expenseApproved: 'expense_approved',
 } as const;
 export type ActivityType = (typeof ActivityTypes)[keyof typeof ActivityTypes];
 

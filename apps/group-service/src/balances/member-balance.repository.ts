@@ -9,12 +9,20 @@ export interface MemberBalance {
 
 /**
  * `member_balances`: each member's balance per currency in a group, the projection the balance hook
- * reads. It is written by the consumers of expense and payment events (the expense and settle-up
- * issues add them: expense.created/updated/deleted and settlement.completed change the rows of the
- * members involved, in the consumer's transaction); until then every balance is zero.
+ * reads. ExpenseHandlers apply each expense.* event's change (what the expense moves now minus what it
+ * moved before) in the consumer's transaction; settlements will do the same (payments issue).
  */
 @Injectable()
 export class MemberBalanceRepository {
+  /** Adds `delta` (a signed decimal string) to the member's balance in the currency (exact NUMERIC arithmetic). */
+  async add(em: EntityManager, groupId: string, userId: string, currency: string, delta: string): Promise<void> {
+    await em.getConnection().execute(
+      `INSERT INTO member_balances (group_id, user_id, currency, balance) VALUES (?, ?, ?, ?::numeric)
+       ON CONFLICT (group_id, user_id, currency) DO UPDATE SET balance = member_balances.balance + EXCLUDED.balance, updated_at = now()`,
+      [groupId, userId, currency, delta], 'run', em.getTransactionContext(),
+    );
+  }
+
   /** The member's balances in the group that are not zero, by currency. */
   async nonZero(em: EntityManager, groupId: string, userId: string): Promise<MemberBalance[]> {
     return em.getConnection().execute<MemberBalance[]>(

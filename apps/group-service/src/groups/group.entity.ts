@@ -16,9 +16,15 @@ export class Group {
   @Property({ type: 'string', length: 12, nullable: true, unique: true }) inviteCode?: string | null;
   /** Kept by the database trigger (the number of active memberships); never written from code. */
   @Property({ type: 'integer' }) memberCount: number = 0;
-  /** Caches fed by expense and payment events (expense/settlement issues). */
-  @Property({ type: 'decimal', precision: 15, scale: 2 }) totalExpenses: string = '0';
-  @Property({ type: 'decimal', precision: 15, scale: 2 }) settledAmount: string = '0';
+  /** Expenses wait for an admin's approval before they count in balances. */
+  @Property({ type: 'boolean' }) requiresApproval: boolean = false;
+  /** Suggested transfers: the fewest possible (true) or who owes whom directly (false). */
+  @Property({ type: 'boolean' }) simplifyDebts: boolean = true;
+  /** Caches fed by expense-service's events (ExpenseHandlers) and, later, payment-service's. In the group's currency. */
+  @Property({ type: 'decimal', precision: 16, scale: 3 }) totalExpenses: string = '0';
+  @Property({ type: 'decimal', precision: 16, scale: 3 }) settledAmount: string = '0';
+  /** Counted expenses (approved or awaiting approval, not deleted), in any currency. */
+  @Property({ type: 'integer' }) expenseCount: number = 0;
   /** False once deleted: the group is gone for everyone (rows are kept for the audit trail). */
   @Property({ type: 'boolean' }) isActive: boolean = true;
   @Property({ type: 'boolean' }) isArchived: boolean = false;

@@ -9,7 +9,7 @@ function event<T extends GroupEventType>(type: T, g: Group, byUserId: string, ex
     subject: g.id,
     data: {
       groupId: g.id, name: g.name, description: g.description ?? null, groupType: g.groupType, image: g.image ?? null, currency: g.currency,
-      isPrivate: g.isPrivate, isArchived: g.isArchived, isActive: g.isActive, memberCount: g.memberCount, byUserId, ...extra, at: new Date().toISOString(),
+      isPrivate: g.isPrivate, isArchived: g.isArchived, isActive: g.isActive, requiresApproval: g.requiresApproval, simplifyDebts: g.simplifyDebts, memberCount: g.memberCount, byUserId, ...extra, at: new Date().toISOString(),
     },
   } as NewEvent<T>;
 }

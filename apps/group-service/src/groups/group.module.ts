@@ -4,6 +4,7 @@ import { GroupAccess } from '../access/group-access';
 import { ActivityController } from '../activities/activity.controller';
 import { ActivityRepository } from '../activities/activity.repository';
 import { ActivityService } from '../activities/activity.service';
+import { ExpenseHandlers } from '../balances/expense.handlers';
 import { MemberBalanceRepository } from '../balances/member-balance.repository';
 import { GroupInvitationController, ReceivedInvitationController } from '../invitations/invitation.controller';
 import { InvitationRepository } from '../invitations/invitation.repository';
@@ -24,7 +25,7 @@ import { GroupService } from './group.service';
  */
 @Module({
   imports: [IdentityModule.forRoot({ keepEmail: true })],
-  controllers: [GroupController, MembershipController, GroupInvitationController, ReceivedInvitationController, ActivityController],
+  controllers: [GroupController, MembershipController, GroupInvitationController, ReceivedInvitationController, ActivityController, ExpenseHandlers],
   providers: [
     GroupAccess, GroupRepository, GroupService, MembershipRepository, MembershipService, InvitationRepository, InvitationService,
     ActivityRepository, ActivityService, MemberBalanceRepository,

@@ -72,7 +72,7 @@ describe('GroupRepository.findForMember (PostgreSQL)', () => {
     const all = await repo.findForMember(freshEm(orm), ann, { status: 'active', take: 10 });
     expect(all.map((r) => r.group.name)).toEqual(['newest', 'middle', 'oldest']);
     expect(all.map((r) => r.role)).toEqual(['admin', 'member', 'member']);
-    expect(all[1].group).toMatchObject({ id: g2, memberCount: 2, totalExpenses: '12.50', isActive: true, currency: 'EUR' });
+    expect(all[1].group).toMatchObject({ id: g2, memberCount: 2, totalExpenses: '12.500', isActive: true, currency: 'EUR' });
     expect(all[0].group.createdAt).toBeInstanceOf(Date);
 
     const after = { at: all[1].group.createdAt, id: all[1].group.id };

@@ -84,6 +84,18 @@ export class GroupRepository {
     await em.flush();
   }
 
+  /**
+   * Applies an expense's change to the group's caches: `totalDelta` (signed decimal string, in the
+   * group's currency) and `countDelta`. False when the group is unknown here (nothing to apply).
+   */
+  async applyExpenseTotals(em: EntityManager, groupId: string, totalDelta: string, countDelta: number): Promise<boolean> {
+    const rows = await em.getConnection().execute<{ id: string }[]>(
+      `UPDATE groups SET total_expenses = total_expenses + ?::numeric, expense_count = expense_count + ?, updated_at = now() WHERE id = ? RETURNING id`,
+      [totalDelta, countDelta, groupId], 'all', em.getTransactionContext(),
+    );
+    return rows.length > 0;
+  }
+
   /** Re-reads the trigger-kept member count into the entity. */
   async refreshMemberCount(em: EntityManager, g: Group): Promise<void> {
     const [row] = await em.getConnection().execute<{ member_count: number }[]>(`SELECT member_count FROM groups WHERE id = ?`, [g.id], 'all', em.getTransactionContext());

@@ -16,10 +16,10 @@ import { Group } from './group.entity';
 import { GroupEvents } from './group.events';
 import { GroupErrors } from './group.exceptions';
 import { GroupRepository } from './group.repository';
-import { GroupView, money, toGroupView } from './group.view';
+import { GroupView, toGroupView } from './group.view';
 import { newInviteCode } from './invite-code';
 
-const EDITABLE = ['name', 'description', 'groupType', 'image', 'currency', 'isPrivate'] as const;
+const EDITABLE = ['name', 'description', 'groupType', 'image', 'currency', 'isPrivate', 'requiresApproval', 'simplifyDebts'] as const;
 
 /**
  * Groups: create (the creator is the first admin), read, edit, archive, unarchive, delete (only
@@ -49,6 +49,8 @@ export class GroupService {
       g.currency = dto.currency;
       g.currencyId = currencyId(dto.currency);
       g.isPrivate = dto.isPrivate ?? false;
+      g.requiresApproval = dto.requiresApproval ?? false;
+      g.simplifyDebts = dto.simplifyDebts ?? true;
       g.inviteCode = g.isPrivate ? null : newInviteCode();
       await this.groups.insert(em, g);
       // The creator's row first (group.created carries the trigger's member count), its event after the group's.
@@ -123,11 +125,11 @@ export class GroupService {
     });
   }
 
-  /** Only without expenses (`total_expenses` zero, kept by the expense consumer); the group is then gone for everyone. */
+  /** Only without expenses (`expense_count` and `total_expenses` zero, kept by ExpenseHandlers); the group is then gone for everyone. */
   async delete(me: string, id: string): Promise<void> {
     await inTransaction(this.orm, async (em) => {
       const { group: g } = await this.access.require(em, id, me, 'admin', { lock: true, archivedOk: true, what: 'delete the group' });
-      if (money(g.totalExpenses) !== '0.00') throw GroupErrors.hasExpenses();
+      if (g.expenseCount > 0 || !/^0(\.0*)?$/.test(String(g.totalExpenses))) throw GroupErrors.hasExpenses();
       g.isActive = false;
       g.inviteCode = null;
       await this.groups.save(em);

@@ -2,10 +2,12 @@ import { MigrationEntry } from '@tally/persistence';
 import { Migration20261201000100_identity_projection_event_time } from './Migration20261201000100_identity_projection_event_time';
 import { Migration20261122000100_init } from './Migration20261122000100_init';
 import { Migration20261202000100_group_domain } from './Migration20261202000100_group_domain';
+import { Migration20261203000100_group_settings_and_expense_totals } from './Migration20261203000100_group_settings_and_expense_totals';
 
 /** Applied in this order; never edit a shipped migration, add a new one. */
 export const migrations: MigrationEntry[] = [
   { name: 'Migration20261122000100_init', class: Migration20261122000100_init },
   { name: 'Migration20261201000100_identity_projection_event_time', class: Migration20261201000100_identity_projection_event_time },
   { name: 'Migration20261202000100_group_domain', class: Migration20261202000100_group_domain },
+  { name: 'Migration20261203000100_group_settings_and_expense_totals', class: Migration20261203000100_group_settings_and_expense_totals },
 ];

@@ -42,6 +42,14 @@ export class CreateGroupDto {
   /** A private group can only be joined by invitation (no invite code). */
   @ValidateIf(present) @IsBoolean()
   isPrivate?: boolean;
+
+  /** Expenses wait for an admin's approval before they count in balances (default false). */
+  @ValidateIf(present) @IsBoolean()
+  requiresApproval?: boolean;
+
+  /** Suggested transfers are the fewest possible (default true) or follow who owes whom directly. */
+  @ValidateIf(present) @IsBoolean()
+  simplifyDebts?: boolean;
 }
 
 /** PATCH /api/v1/groups/{id}: absent fields stay; `null` clears description or image; an empty string is refused. */
@@ -64,6 +72,12 @@ export class UpdateGroupDto {
 
   @ValidateIf(present) @IsBoolean()
   isPrivate?: boolean;
+
+  @ValidateIf(present) @IsBoolean()
+  requiresApproval?: boolean;
+
+  @ValidateIf(present) @IsBoolean()
+  simplifyDebts?: boolean;
 }
 
 export const GROUP_LIST_STATUSES = ['active', 'archived', 'all'] as const;
