@@ -14,6 +14,8 @@ export const AUDITED_EVENT_TYPES: readonly EventType[] = [
   'group.created', 'group.updated', 'group.archived', 'group.unarchived', 'group.deleted', 'group.invite_code_changed',
   'membership.joined', 'membership.role_changed', 'membership.left', 'membership.removed', 'membership.declined', 'membership.preferences_updated',
   'invitation.created', 'invitation.accepted', 'invitation.declined', 'invitation.revoked', 'invitation.expired',
+  // expense-service: every change of a shared expense
+  'expense.created', 'expense.updated', 'expense.deleted', 'expense.restored', 'expense.approved',
 ];
 
 /**
