@@ -207,6 +207,8 @@ export const SPLIT_TYPES = ['equal', 'exact', 'percentage', 'shares', 'adjustmen
 
 /** A positive amount as a decimal string, in the currency's minor units at most (3 decimals: BHD). */
 const amount = { type: 'string', pattern: '^(0|[1-9][0-9]{0,12})(\\.[0-9]{1,3})?$', maxLength: 17 } as const;
+/** US dollars per unit of the expense's currency, snapshotted when it was saved; null when no rate was known. */
+const rateToUsd = { type: ['string', 'null'], pattern: '^[0-9]{1,10}(\\.[0-9]{1,10})?$' } as const;
 const parts = { type: 'array', minItems: 1, maxItems: 200, items: { type: 'object', additionalProperties: false, required: ['userId', 'amount'], properties: { userId: uuid, amount } } } as const;
 
 /** What an expense moves: who paid how much, who owes how much (each list sums exactly to `amount`). */
@@ -214,7 +216,7 @@ const expenseMoneySchema = {
   type: 'object',
   additionalProperties: false,
   required: ['amount', 'currency', 'payers', 'shares', 'isApproved', 'isDeleted'],
-  properties: { amount, currency, payers: parts, shares: parts, isApproved: { type: 'boolean' }, isDeleted: { type: 'boolean' } },
+  properties: { amount, currency, rateToUsd, payers: parts, shares: parts, isApproved: { type: 'boolean' }, isDeleted: { type: 'boolean' } },
 } as const;
 
 /** An expense as it is after the change. It counts in balances only while approved and not deleted. */
@@ -229,6 +231,7 @@ const expenseSchema = {
     title: { type: 'string', minLength: 1, maxLength: 200 },
     amount,
     currency,
+    rateToUsd,
     expenseDate: { type: 'string', format: 'date' },
     categoryId: nullableUuid,
     splitType: { enum: SPLIT_TYPES },

@@ -9,12 +9,13 @@ import { FriendshipController } from './friendship.controller';
 import { FriendshipRepository } from './friendship.repository';
 import { FriendshipService } from './friendship.service';
 import { ProfileController } from './profile.controller';
+import { ProfileTotalsHandlers } from './profile-totals.handlers';
 import { ProfileRepository } from './profile.repository';
 import { ProfileService } from './profile.service';
 
 /** Profiles, countries, friendships and devices. */
 @Module({
-  controllers: [ProfileController, FriendshipController, DeviceController, CountryController],
+  controllers: [ProfileController, FriendshipController, DeviceController, CountryController, ProfileTotalsHandlers],
   providers: [
     ProfileService, ProfileRepository, CountryService, CountryRepository, FriendshipService, FriendshipRepository, DeviceService,
     DeviceRepository,

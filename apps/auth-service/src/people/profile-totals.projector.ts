@@ -3,7 +3,7 @@
  * `expense_count`) from other services' events. Pure: it maps totals to new totals, and the future
  * Kafka handler loads the profile row (FOR UPDATE), applies, and saves in the inbox transaction.
  *
- * Events that will feed it (none exists in @tally/contracts yet, so no handler is registered):
+ * Fed by ProfileTotalsHandlers (profile-totals.handlers.ts). The events:
  * - `expense.created` (expense-service, `expense.expense.v1`): the payer's (paid_by_id) expense,
  *   with its amount → applyExpenseCreated;
  * - `expense.deleted` → applyExpenseDeleted (the amount the projection last counted);
@@ -89,6 +89,15 @@ export class ProfileTotalsProjector {
   applyExpenseAmountChanged(t: ProfileTotals, e: { previousAmount: string; amount: string }): ProfileTotals {
     const delta = positive(e.amount) - positive(e.previousAmount);
     return { ...t, totalExpenses: clampTotal(toMinorUnits(t.totalExpenses) + delta) };
+  }
+
+  /** A change of several totals at once (a payer's expense edited, restored, approved…): cents in USD and counts. */
+  applyDelta(t: ProfileTotals, d: { totalCents: bigint; expenses: number; groups: number }): ProfileTotals {
+    return {
+      totalExpenses: clampTotal(toMinorUnits(t.totalExpenses) + d.totalCents),
+      expenseCount: clampCount(t.expenseCount + d.expenses),
+      totalGroups: clampCount(t.totalGroups + d.groups),
+    };
   }
 
   applyMembershipJoined(t: ProfileTotals): ProfileTotals {

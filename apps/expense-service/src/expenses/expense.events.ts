@@ -7,6 +7,8 @@ type ExpenseEventType = 'expense.created' | 'expense.updated' | 'expense.deleted
 export interface ExpenseMoney {
   amount: string;
   currency: string;
+  /** The rate snapshotted on the expense (US dollars per unit), or null. */
+  rateToUsd: string | null;
   payers: { userId: string; amount: string }[];
   shares: { userId: string; amount: string }[];
   isApproved: boolean;
@@ -18,7 +20,7 @@ function event<T extends ExpenseEventType>(type: T, e: Expense, money: ExpenseMo
     type,
     subject: e.id,
     data: {
-      expenseId: e.id, groupId: e.groupId ?? null, title: e.title, amount: money.amount, currency: money.currency, expenseDate: e.expenseDate,
+      expenseId: e.id, groupId: e.groupId ?? null, title: e.title, amount: money.amount, currency: money.currency, rateToUsd: money.rateToUsd, expenseDate: e.expenseDate,
       categoryId: e.categoryId ?? null, splitType: e.splitType, payers: money.payers, shares: money.shares, isApproved: money.isApproved,
       isDeleted: money.isDeleted, byUserId, ...(previous ? { previous } : {}), at: new Date().toISOString(),
     },

@@ -370,6 +370,7 @@ export class ExpenseService {
     return {
       amount: formatAmount(parseAmount(e.amount, c.decimalPlaces, { lenientPlaces: true }), c.decimalPlaces),
       currency: c.code,
+      rateToUsd: e.exchangeRateToUsd ?? null,
       payers: payers.map((p) => ({ userId: p.userId, amount: formatAmount(p.amount, c.decimalPlaces) })),
       shares: shares.map((s) => ({ userId: s.userId, amount: formatAmount(s.amount, c.decimalPlaces) })),
       isApproved: e.isApproved,
