@@ -1,8 +1,8 @@
-import { Body, Controller, Get, Param, Put, Query } from '@nestjs/common';
-import { IsString, Matches } from 'class-validator';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { IsString, Matches, MaxLength } from 'class-validator';
 import { AuthenticatedUser, CurrentUser } from '@tally/security';
 import { CursorQueryDto } from '@tally/service-kit';
-import { CurrencyErrors, CurrencyService } from './currency.service';
+import { CurrencyErrors, CurrencyService, isRealDate } from './currency.service';
 
 /** PUT /api/v1/currencies/{code}/rate. */
 export class SetRateDto {
@@ -15,6 +15,13 @@ export class SetRateDto {
   date!: string;
 }
 
+/** POST /api/v1/currencies/rates/import. */
+export class ImportRatesDto {
+  /** The rates file: CSV with the header `code,rate,date` (US dollars per unit, YYYY-MM-DD), at most 5,000 lines. */
+  @IsString() @MaxLength(200_000)
+  csv!: string;
+}
+
 const code = (raw: string): string => {
   const c = raw.toUpperCase();
   if (!/^[A-Z]{3}$/.test(c)) throw CurrencyErrors.notFound();
@@ -24,6 +31,13 @@ const code = (raw: string): string => {
 @Controller('api/v1/currencies')
 export class CurrencyController {
   constructor(private readonly currencies: CurrencyService) {}
+
+  /** Platform admins: a whole rates file at once, all or nothing. */
+  @Post('rates/import')
+  @HttpCode(200)
+  importRates(@CurrentUser() user: AuthenticatedUser, @Body() dto: ImportRatesDto) {
+    return this.currencies.importRates(user, dto.csv);
+  }
 
   @Get()
   list() {
@@ -42,9 +56,7 @@ export class CurrencyController {
 
   @Put(':code/rate')
   setRate(@CurrentUser() user: AuthenticatedUser, @Param('code') raw: string, @Body() dto: SetRateDto) {
-    if (Number.isNaN(new Date(`${dto.date}T00:00:00Z`).getTime()) || new Date(`${dto.date}T00:00:00Z`).toISOString().slice(0, 10) !== dto.date) {
-      throw CurrencyErrors.invalidDate();
-    }
+    if (!isRealDate(dto.date)) throw CurrencyErrors.invalidDate();
     return this.currencies.setRate(user, code(raw), dto.rate, dto.date);
   }
 }

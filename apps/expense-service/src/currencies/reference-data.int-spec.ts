@@ -72,6 +72,37 @@ describe('currencies', () => {
   });
 });
 
+describe('rates import', () => {
+  const service = () => new CurrencyService(orm, new CurrencyRepository());
+
+  it('records every rate of a file, in one go, as the import source', async () => {
+    const res = await service().importRates(admin, 'code,rate,date\nCHF,1.1300000000,2026-11-27\nchf,1.1350,2026-11-28\nJPY,0.0066,2026-11-28\n');
+    expect(res).toEqual({ imported: 3, currencies: ['CHF', 'JPY'] });
+    expect(await service().get('CHF')).toMatchObject({ exchangeRateToUsd: '1.1350000000', rateDate: '2026-11-28' });
+    expect((await service().rates('CHF', { limit: 10 })).items.map((r) => [r.rateToUsd, r.source])).toEqual([['1.1350000000', 'import'], ['1.1300000000', 'import']]);
+  });
+
+  it('refuses a whole file for one bad line, naming it, and records nothing', async () => {
+    const before = (await pool.query(`SELECT count(*)::int AS n FROM currency_rates`)).rows[0].n;
+    for (const [csv, line] of [
+      ['code,rate,date\nNOK,0.09,2026-11-28\nXYZ,1,2026-11-28', 'csv line 3'],
+      ['code,rate,date\nNOK,-0.09,2026-11-28', 'csv line 2'],
+      ['code,rate,date\nNOK,0.09,2026-02-30', 'csv line 2'],
+      ['code,rate,date\nNOK,0.09,2999-01-01', 'csv line 2'],
+      ['code,rate,date\nUSD,1.01,2026-11-28', 'csv line 2'],
+      ['rate,code,date\n0.09,NOK,2026-11-28', 'csv'],
+      ['code,rate,date\nNOK,"0.09', 'csv'],
+      ['code,rate,date\n', 'csv'],
+    ]) {
+      const err = await service().importRates(admin, csv).catch((e) => e);
+      expect({ csv, code: err.code, field: err.extra?.errors?.[0]?.field }).toEqual({ csv, code: 'INVALID_RATES_FILE', field: line });
+    }
+    await expect(service().importRates({ id: randomUUID(), role: 'user' }, 'code,rate,date\nNOK,0.09,2026-11-28')).rejects.toMatchObject({ code: 'ADMIN_REQUIRED' });
+    expect((await pool.query(`SELECT count(*)::int AS n FROM currency_rates`)).rows[0].n).toBe(before);
+    expect((await service().get('NOK')).exchangeRateToUsd).toBeNull();
+  });
+});
+
 describe('categories', () => {
   it('seed the default tree, parents before children, every child under an existing parent', async () => {
     const { items } = await new CategoryService(orm, new CategoryRepository()).list(randomUUID());
