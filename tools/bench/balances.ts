@@ -16,6 +16,7 @@ import { freshEm, inTransaction, initOrm, runMigrations } from '@tally/persisten
 import { createTestDatabase, dropTestDatabase } from '@tally/testing';
 import { BalanceRepository } from '../../apps/expense-service/src/balances/balance.repository';
 import { BalanceService } from '../../apps/expense-service/src/balances/balance.service';
+import { CurrencyRepository } from '../../apps/expense-service/src/currencies/currency.repository';
 import { GroupProjectionRepository } from '../../apps/expense-service/src/groups/group-projection.repository';
 import { migrations } from '../../apps/expense-service/src/migrations';
 import { entities } from '../../apps/expense-service/src/runtime';
@@ -92,7 +93,7 @@ async function main(): Promise<void> {
     await pool.query('ANALYZE');
     const loadSeconds = (performance.now() - t0) / 1000;
 
-    const service = new BalanceService(orm, new BalanceRepository(), projection);
+    const service = new BalanceService(orm, new BalanceRepository(), projection, new CurrencyRepository());
     const times: number[] = [];
     let result: Awaited<ReturnType<BalanceService['group']>> | undefined;
     for (let r = 0; r < runs; r++) {

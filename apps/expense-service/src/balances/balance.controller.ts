@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { AuthenticatedUser, CurrentUser } from '@tally/security';
-import { GroupBalancesQueryDto } from '../expenses/dto/expense.dto';
+import { ConvertedBalancesQueryDto, GroupBalancesQueryDto } from '../expenses/dto/expense.dto';
 import { UuidPipe } from '../expenses/expense.controller';
 import { BalanceService } from './balance.service';
 
@@ -18,5 +18,11 @@ export class BalanceController {
   @Get('groups/:groupId')
   group(@CurrentUser() user: AuthenticatedUser, @Param('groupId', UuidPipe) groupId: string, @Query() q: GroupBalancesQueryDto) {
     return this.balances.group(user.id, groupId, q.simplify === undefined ? undefined : q.simplify === 'true');
+  }
+
+  /** The group's balances in one currency (`?currency=USD`) at the latest rates, naming the rates used; they still sum to zero. */
+  @Get('groups/:groupId/converted')
+  converted(@CurrentUser() user: AuthenticatedUser, @Param('groupId', UuidPipe) groupId: string, @Query() q: ConvertedBalancesQueryDto) {
+    return this.balances.groupConverted(user.id, groupId, q.currency);
   }
 }

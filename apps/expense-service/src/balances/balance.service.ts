@@ -1,7 +1,8 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { currencyDecimals } from '@tally/contracts';
-import { ExpenseAmounts, Transfer, directTransfers, formatAmount, parseAmount, simplifyDetailed } from '@tally/money';
+import { ExpenseAmounts, Transfer, allocateByKey, convert, directTransfers, formatAmount, parseAmount, simplifyDetailed } from '@tally/money';
+import { CurrencyRepository } from '../currencies/currency.repository';
 import { freshEm } from '@tally/persistence';
 import { DomainException } from '@tally/service-kit';
 import { GroupProjectionRepository } from '../groups/group-projection.repository';
@@ -27,6 +28,20 @@ export interface GroupCurrencyBalances {
   transfers: TransferView[];
   /** exact: the fewest transfers possible; heuristic/greedy: above the exact limit; direct: who owes whom, simplification off. */
   method: 'exact' | 'heuristic' | 'greedy' | 'direct';
+}
+
+/** The group's balances in one currency at the latest rates (each currency's rate named). */
+export interface ConvertedBalances {
+  currency: string;
+  rates: 'latest';
+  /** Sum to exactly zero. */
+  balances: AmountView[];
+  transfers: TransferView[];
+  method: 'exact' | 'heuristic' | 'greedy';
+  /** The rates used: US dollars per unit, and the day each is for. */
+  ratesUsed: { currency: string; rateToUsd: string; date: string | null }[];
+  /** Currencies of the group with no known rate: left out of this view. */
+  missingRates: string[];
 }
 
 export interface MyBalances {
@@ -68,7 +83,52 @@ export class BalanceService {
     private readonly orm: MikroORM,
     private readonly balances: BalanceRepository,
     private readonly groups: GroupProjectionRepository,
+    private readonly currencies: CurrencyRepository,
   ) {}
+
+  /**
+   * The group's balances converted into one currency at the latest rates. Each currency's creditors'
+   * total is converted once (half-even) and shared among its creditors in proportion to their
+   * balances, and the same amount among its debtors (largest remainder, as splits), so the converted
+   * balances still sum to exactly zero.
+   */
+  async groupConverted(me: string, groupId: string, target: string): Promise<ConvertedBalances> {
+    const view = await this.group(me, groupId, true);
+    const em = freshEm(this.orm);
+    const to = await this.currencies.findByCode(em, target);
+    if (!to || !to.exchangeRateToUsd) {
+      throw new DomainException('RATE_UNKNOWN', `No exchange rate is known for ${target}; pick another currency or ask an admin to set one.`, HttpStatus.UNPROCESSABLE_ENTITY,
+        { errors: [{ field: 'convertTo', message: `no rate for ${target}` }] });
+    }
+    const totals = new Map<string, bigint>();
+    const ratesUsed: ConvertedBalances['ratesUsed'] = [];
+    const missingRates: string[] = [];
+    for (const c of view.currencies) {
+      const from = await this.currencies.findByCode(em, c.currency);
+      if (!from?.exchangeRateToUsd) {
+        missingRates.push(c.currency);
+        continue;
+      }
+      ratesUsed.push({ currency: c.currency, rateToUsd: from.exchangeRateToUsd, date: from.rateDate ?? null });
+      const amounts = c.balances.map((b) => ({ userId: b.userId, amount: minor(b.amount, c.currency) }));
+      const credit = amounts.filter((a) => a.amount > 0n);
+      const debit = amounts.filter((a) => a.amount < 0n);
+      const positive = credit.reduce((x, a) => x + a.amount, 0n);
+      const converted = convert(positive, { code: c.currency, decimalPlaces: from.decimalPlaces, rateToUsd: from.exchangeRateToUsd },
+        { code: to.code, decimalPlaces: to.decimalPlaces, rateToUsd: to.exchangeRateToUsd }).amount;
+      const share = (side: typeof amounts, sign: bigint) =>
+        allocateByKey(converted, side.map((a) => ({ key: a.userId, weight: sign * a.amount })));
+      for (const [u, v] of share(credit, 1n)) totals.set(u, (totals.get(u) ?? 0n) + v);
+      for (const [u, v] of share(debit, -1n)) totals.set(u, (totals.get(u) ?? 0n) - v);
+    }
+    const balances = [...totals.entries()].filter(([, v]) => v !== 0n).sort(([a], [b]) => (a < b ? -1 : 1)).map(([userId, amount]) => ({ userId, amount }));
+    const { transfers, method } = simplifyDetailed(balances);
+    return {
+      currency: to.code, rates: 'latest',
+      balances: balances.map((b) => ({ userId: b.userId, amount: fmt(b.amount, to.code) })),
+      transfers: transfers.map((t) => transferView(t, to.code)), method, ratesUsed, missingRates,
+    };
+  }
 
   async group(me: string, groupId: string, simplifyOverride?: boolean): Promise<{ groupId: string; simplify: boolean; currencies: GroupCurrencyBalances[] }> {
     const em = freshEm(this.orm);

@@ -15,6 +15,7 @@ import { BalanceService } from '../balances/balance.service';
 import { CategoryRepository } from '../categories/category.repository';
 import { categoryId } from '../categories/categories.data';
 import { CurrencyRepository } from '../currencies/currency.repository';
+import { CurrencyService } from '../currencies/currency.service';
 import { FriendshipProjectionRepository } from '../friendships/friendship-projection.repository';
 import { GroupProjectionRepository } from '../groups/group-projection.repository';
 import { migrations } from '../migrations';
@@ -38,7 +39,7 @@ beforeAll(async () => {
   pool = new Pool({ connectionString: url, max: 2 });
   expenses = new ExpenseService(orm, new ExpenseRepository(), new CurrencyRepository(), new CategoryRepository(), groups,
     new FriendshipProjectionRepository(), new TagRepository(), new IdentityProjectionRepository({}), new OutboxWriter('expense-service'));
-  balances = new BalanceService(orm, new BalanceRepository(), groups);
+  balances = new BalanceService(orm, new BalanceRepository(), groups, new CurrencyRepository());
 });
 
 afterAll(async () => {
@@ -216,6 +217,29 @@ describe('balances', () => {
     const mine = await balances.mine(b);
     expect(mine.totals).toEqual([{ currency: 'EUR', amount: '-10.00' }, { currency: 'JPY', amount: '-1500' }]);
     await expect(balances.group(randomUUID(), g)).rejects.toMatchObject({ code: 'GROUP_NOT_FOUND' });
+  });
+
+  it('convert into one currency at the latest rates, still summing to zero, naming the rates and what has none', async () => {
+    const [a, b, c] = people();
+    const g = await group([{ id: a }, { id: b }, { id: c }]);
+    await expenses.create(a, { title: 'Hotel', amount: '100.00', groupId: g, split: { type: 'equal', userIds: [a, b, c] } } as never);
+    await expenses.create(b, { title: 'Sushi', amount: '3001', currency: 'JPY', groupId: g, split: { type: 'equal', userIds: [a, b, c] } } as never);
+    await expenses.create(c, { title: 'Tea', amount: '1.000', currency: 'OMR', groupId: g, split: { type: 'equal', userIds: [a, c] } } as never);
+    const currencies = new CurrencyService(orm, new CurrencyRepository());
+    const admin = { id: randomUUID(), role: 'admin' };
+    await currencies.setRate(admin, 'EUR', '1.0845000000', '2026-11-30');
+    await currencies.setRate(admin, 'JPY', '0.0066600000', '2026-11-30');
+    const res = await balances.groupConverted(a, g, 'USD');
+    expect(res.currency).toBe('USD');
+    expect(res.missingRates).toEqual(['OMR']);
+    expect(res.ratesUsed.map((r) => [r.currency, r.rateToUsd])).toEqual([['EUR', '1.0845000000'], ['JPY', '0.0066600000']]);
+    expect(res.balances.reduce((s, x) => s + BigInt(x.amount.replace('.', '')), 0n)).toBe(0n);
+    // a (the smallest id) is owed 66.66 EUR → 72.29 USD; b is owed 2001 JPY → 13.33 USD, which a (−1001) and c (−1000)
+    // owe in proportion: 6.67 and 6.66 (the leftover cent to the larger remainder). So a: 72.29 − 6.67 = 65.62.
+    expect(res.balances.find((x) => x.userId === a)!.amount).toBe('65.62');
+    // b and c owe the 72.29 USD equally: 36.15 and 36.14 (the tie to the smaller id). b: 13.33 − 36.15; c: −6.66 − 36.14.
+    expect(res.balances.map((x) => x.amount)).toEqual(['65.62', '-22.82', '-42.80']);
+    await expect(balances.groupConverted(a, g, 'OMR')).rejects.toMatchObject({ code: 'RATE_UNKNOWN' });
   });
 
   it('between friends outside groups, per friend and currency', async () => {

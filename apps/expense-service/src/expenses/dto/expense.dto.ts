@@ -130,3 +130,10 @@ export class GroupBalancesQueryDto {
   /** Override the group's setting: `true` for the fewest transfers, `false` for who owes whom directly. */
   @IsOptional() @IsIn(['true', 'false'], { message: 'simplify must be true or false' }) simplify?: 'true' | 'false';
 }
+
+/** GET /api/v1/balances/groups/{groupId}/converted. */
+export class ConvertedBalancesQueryDto {
+  /** The currency to show every balance in (ISO 4217). */
+  @Transform(upper) @IsString() @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO 4217 currency code such as USD' })
+  currency!: string;
+}
