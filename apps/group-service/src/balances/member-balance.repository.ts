@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
+import { money } from '../groups/group.view';
 
 export interface MemberBalance {
   currency: string;
@@ -25,9 +26,11 @@ export class MemberBalanceRepository {
 
   /** The member's balances in the group that are not zero, by currency. */
   async nonZero(em: EntityManager, groupId: string, userId: string): Promise<MemberBalance[]> {
-    return em.getConnection().execute<MemberBalance[]>(
+    const rows = await em.getConnection().execute<MemberBalance[]>(
       `SELECT currency, balance::text AS balance FROM member_balances WHERE group_id = ? AND user_id = ? AND balance <> 0 ORDER BY currency`,
       [groupId, userId], 'all', em.getTransactionContext(),
     );
+    // with exactly the currency's places ("-12.50" EUR, "-3000" JPY), as amounts are written everywhere
+    return rows.map((r) => ({ currency: r.currency, balance: money(r.balance, r.currency) }));
   }
 }
