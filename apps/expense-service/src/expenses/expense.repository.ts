@@ -37,11 +37,12 @@ export class ExpenseRepository {
     return em.getConnection().execute(sql, params, 'all', em.getTransactionContext()) as Promise<T>;
   }
 
+  /** A new expense with its payers, shares and tags (nothing to replace: fewer round trips than an edit). */
   async insert(em: EntityManager, e: Expense, payers: ExpensePayer[], shares: ExpenseShare[], tagIds: string[]): Promise<void> {
     em.persist(e);
     await em.flush();
-    await this.replaceParts(em, e.id, payers, shares);
-    await this.replaceTags(em, e.id, tagIds);
+    await this.insertParts(em, e.id, payers, shares);
+    if (tagIds.length) await this.exec(em, `INSERT INTO expense_tags (expense_id, tag_id) VALUES ${tagIds.map(() => '(?, ?)').join(', ')}`, tagIds.flatMap((t) => [e.id, t]));
   }
 
   async save(em: EntityManager): Promise<void> {
@@ -52,6 +53,10 @@ export class ExpenseRepository {
   async replaceParts(em: EntityManager, expenseId: string, payers: ExpensePayer[], shares: ExpenseShare[]): Promise<void> {
     await this.exec(em, `DELETE FROM expense_payers WHERE expense_id = ?`, [expenseId]);
     await this.exec(em, `DELETE FROM expense_shares WHERE expense_id = ?`, [expenseId]);
+    await this.insertParts(em, expenseId, payers, shares);
+  }
+
+  private async insertParts(em: EntityManager, expenseId: string, payers: ExpensePayer[], shares: ExpenseShare[]): Promise<void> {
     if (payers.length) {
       await this.exec(em, `INSERT INTO expense_payers (expense_id, user_id, amount) VALUES ${payers.map(() => '(?, ?, ?)').join(', ')}`,
         payers.flatMap((p) => [expenseId, p.userId, p.amount]));

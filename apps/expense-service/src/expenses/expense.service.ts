@@ -59,11 +59,20 @@ export interface ExpenseView {
 /** Today's date (YYYY-MM-DD) in a time zone; UTC when the zone is unknown. */
 export function todayIn(timezone: string | null | undefined, now = new Date()): string {
   try {
-    return new Intl.DateTimeFormat('en-CA', { timeZone: timezone || 'UTC', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+    const zone = timezone || 'UTC';
+    let f = DATE_FORMATS.get(zone);
+    if (!f) {
+      f = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' });
+      if (DATE_FORMATS.size < 1000) DATE_FORMATS.set(zone, f); // one per time zone (there are a few hundred)
+    }
+    return f.format(now);
   } catch {
     return now.toISOString().slice(0, 10);
   }
 }
+
+/** Building a formatter costs far more than formatting: one per time zone, kept. */
+const DATE_FORMATS = new Map<string, Intl.DateTimeFormat>();
 
 function moneyError<T>(fn: () => T): T {
   try {
@@ -133,10 +142,14 @@ export class ExpenseService {
       e.requiresApproval = group?.requiresApproval ?? false;
       e.isApproved = !e.requiresApproval;
       e.createdById = me;
-      const tagIds = await this.tags.idsFor(em, this.tagNames(dto.tags));
-      await this.expenses.insert(em, e, this.payerRows(e, computed.payers, currency), this.shareRows(e, computed.shares, mainPayer, currency), tagIds);
+      const tagNames = this.tagNames(dto.tags);
+      const tagIds = await this.tags.idsFor(em, tagNames);
+      const payerRows = this.payerRows(e, computed.payers, currency);
+      const shareRows = this.shareRows(e, computed.shares, mainPayer, currency);
+      await this.expenses.insert(em, e, payerRows, shareRows, tagIds);
       await this.outbox.append(em, ExpenseEvents.created(e, this.money(e, computed.payers, computed.shares, currency), me));
-      return this.viewOf(em, e);
+      // The view from what was just written: no second read.
+      return this.toView(e, currency.decimalPlaces, payerRows, shareRows, tagNames);
     });
   }
 
@@ -393,21 +406,23 @@ export class ExpenseService {
     const { payers, shares, tags } = await this.expenses.parts(em, rows.map((e) => e.id));
     const places = new Map<string, number>();
     for (const e of rows) if (!places.has(e.currency)) places.set(e.currency, (await this.currency(em, e.currency)).decimalPlaces);
-    return rows.map((e) => {
-      const p = places.get(e.currency)!;
-      const fmt = (a: string) => formatAmount(parseAmount(a, p, { lenientPlaces: true }), p);
-      return {
+    return rows.map((e) => this.toView(e, places.get(e.currency)!, payers.get(e.id) ?? [], shares.get(e.id) ?? [], tags.get(e.id) ?? []));
+  }
+
+  private toView(e: Expense, p: number, payerRows: ExpensePayer[], shareRows: ExpenseShare[], tagNames: string[]): ExpenseView {
+    const fmt = (a: string) => formatAmount(parseAmount(a, p, { lenientPlaces: true }), p);
+    const byUser = <T extends { userId: string }>(rows: T[]) => [...rows].sort((x, y) => (x.userId < y.userId ? -1 : x.userId > y.userId ? 1 : 0));
+    return {
         id: e.id, groupId: e.groupId ?? null, title: e.title, description: e.description ?? null, amount: fmt(e.amount), currency: e.currency,
         categoryId: e.categoryId ?? null, expenseDate: e.expenseDate, vendor: e.vendor ?? null, location: e.location ?? null, notes: e.notes ?? null,
-        tags: tags.get(e.id) ?? [], splitType: e.splitType, split: e.splitData,
-        payers: (payers.get(e.id) ?? []).map((x) => ({ userId: x.userId, amount: fmt(x.amount) })),
-        shares: (shares.get(e.id) ?? []).map((x) => ({ userId: x.userId, amount: fmt(x.amount), isSettled: x.isSettled })),
+        tags: [...tagNames].sort(), splitType: e.splitType, split: e.splitData,
+        payers: byUser(payerRows).map((x) => ({ userId: x.userId, amount: fmt(x.amount) })),
+        shares: byUser(shareRows).map((x) => ({ userId: x.userId, amount: fmt(x.amount), isSettled: x.isSettled })),
         isSettled: e.isSettled, requiresApproval: e.requiresApproval, isApproved: e.isApproved, approvedById: e.approvedById ?? null,
         approvedAt: e.approvedAt ? e.approvedAt.toISOString() : null, isDeleted: e.isDeleted, deletedAt: e.deletedAt ? e.deletedAt.toISOString() : null,
         deletedById: e.deletedById ?? null, exchangeRateToUsd: e.exchangeRateToUsd ?? null, createdById: e.createdById,
         createdAt: e.createdAt.toISOString(), updatedAt: e.updatedAt.toISOString(),
-      };
-    });
+    };
   }
 }
 
