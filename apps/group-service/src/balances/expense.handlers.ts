@@ -71,13 +71,15 @@ export class ExpenseHandlers {
   private async apply(em: EntityManager, e: { data: ExpenseEvent['data'] }, type: ActivityType, verb: string): Promise<void> {
     const d = e.data;
     if (!d.groupId) return; // between friends: no group to keep
-    const group = await this.groups.findActive(em, d.groupId);
+    // The group row first, locked: one group's expense events (several partitions, several consumers) then apply one at a
+    // time, in one lock order (group, then its member_balances rows), so they can never deadlock each other.
+    const group = await this.groups.findActive(em, d.groupId, true);
     if (!group) return; // unknown or deleted here: nothing to keep
     const now = effect(d);
     const before = effect(d.previous);
     const deltas = new Map(now.balances);
     for (const [k, v] of before.balances) deltas.set(k, (deltas.get(k) ?? 0n) - v);
-    for (const [k, v] of deltas) {
+    for (const [k, v] of [...deltas.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       if (v === 0n) continue;
       const [userId, currency] = k.split('|');
       await this.balances.add(em, d.groupId, userId, currency, formatAmount(v, places(currency)));
