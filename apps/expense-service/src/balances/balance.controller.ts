@@ -20,9 +20,9 @@ export class BalanceController {
     return this.balances.group(user.id, groupId, q.simplify === undefined ? undefined : q.simplify === 'true');
   }
 
-  /** The group's balances in one currency (`?currency=USD`) at the latest rates, naming the rates used; they still sum to zero. */
+  /** The group's balances in one currency (`?currency=USD&rates=latest|expense`), naming the rates used; they still sum to zero. */
   @Get('groups/:groupId/converted')
   converted(@CurrentUser() user: AuthenticatedUser, @Param('groupId', UuidPipe) groupId: string, @Query() q: ConvertedBalancesQueryDto) {
-    return this.balances.groupConverted(user.id, groupId, q.currency);
+    return this.balances.groupConverted(user.id, groupId, q.currency, q.rates ?? 'latest');
   }
 }

@@ -38,6 +38,24 @@ export class BalanceRepository {
     );
   }
 
+  /**
+   * Each member's net per currency in a group, split further by the rate snapshotted on the expenses
+   * when `byRate` (null: no rate was known); with `byRate` false, `rate` is always null.
+   */
+  async groupNetsByRate(em: EntityManager, groupId: string, byRate: boolean): Promise<(NetRow & { rate: string | null })[]> {
+    const rate = byRate ? 'e.exchange_rate_to_usd::text' : 'NULL::text';
+    return em.getConnection().execute(
+      `SELECT x.currency, x.rate, x.user_id AS "userId", sum(x.amount)::text AS net FROM (
+         SELECT e.currency, ${rate} AS rate, p.user_id, p.amount FROM expenses e JOIN expense_payers p ON p.expense_id = e.id
+          WHERE e.group_id = ? AND e.is_approved AND NOT e.is_deleted
+         UNION ALL
+         SELECT e.currency, ${rate} AS rate, s.user_id, -s.amount FROM expenses e JOIN expense_shares s ON s.expense_id = e.id
+          WHERE e.group_id = ? AND e.is_approved AND NOT e.is_deleted
+       ) x GROUP BY x.currency, x.rate, x.user_id HAVING sum(x.amount) <> 0 ORDER BY x.currency, x.rate, x.user_id`,
+      [groupId, groupId], 'all', em.getTransactionContext(),
+    );
+  }
+
   /** The user's net per currency in each group they are an active member of (non-zero only). */
   async myGroupNets(em: EntityManager, userId: string): Promise<(NetRow & { groupId: string })[]> {
     return em.getConnection().execute(

@@ -30,10 +30,11 @@ export interface GroupCurrencyBalances {
   method: 'exact' | 'heuristic' | 'greedy' | 'direct';
 }
 
-/** The group's balances in one currency at the latest rates (each currency's rate named). */
+/** The group's balances in one currency (each rate used named). */
 export interface ConvertedBalances {
   currency: string;
-  rates: 'latest';
+  /** latest: today's rates; expense: the rate snapshotted on each expense. */
+  rates: 'latest' | 'expense';
   /** Sum to exactly zero. */
   balances: AmountView[];
   transfers: TransferView[];
@@ -87,46 +88,61 @@ export class BalanceService {
   ) {}
 
   /**
-   * The group's balances converted into one currency at the latest rates. Each currency's creditors'
-   * total is converted once (half-even) and shared among its creditors in proportion to their
-   * balances, and the same amount among its debtors (largest remainder, as splits), so the converted
-   * balances still sum to exactly zero.
+   * The group's balances converted into one currency. `latest`: each currency at its current rate.
+   * `expense`: each expense at the rate snapshotted on it when it was saved (so history does not move
+   * with rates; the target currency at its current rate, unless it is the expense's own). Per currency
+   * (and rate), the creditors' total is converted once (half-even) and shared among the creditors in
+   * proportion to their balances, and the same amount among the debtors (largest remainder, as splits),
+   * so the converted balances still sum to exactly zero. Amounts with no known rate are left out and named.
    */
-  async groupConverted(me: string, groupId: string, target: string): Promise<ConvertedBalances> {
-    const view = await this.group(me, groupId, true);
+  async groupConverted(me: string, groupId: string, target: string, rates: 'latest' | 'expense' = 'latest'): Promise<ConvertedBalances> {
+    await this.group(me, groupId, true); // the same 404 for whoever may not see the group
     const em = freshEm(this.orm);
     const to = await this.currencies.findByCode(em, target);
     if (!to || !to.exchangeRateToUsd) {
       throw new DomainException('RATE_UNKNOWN', `No exchange rate is known for ${target}; pick another currency or ask an admin to set one.`, HttpStatus.UNPROCESSABLE_ENTITY,
-        { errors: [{ field: 'convertTo', message: `no rate for ${target}` }] });
+        { errors: [{ field: 'currency', message: `no rate for ${target}` }] });
+    }
+    const buckets = new Map<string, { currency: string; rate: string | null; date: string | null; amounts: { userId: string; amount: bigint }[] }>();
+    for (const n of await this.balances.groupNetsByRate(em, groupId, rates === 'expense')) {
+      const key = `${n.currency}|${n.rate ?? ''}`;
+      let bucket = buckets.get(key);
+      if (!bucket) {
+        const current = rates === 'latest' ? await this.currencies.findByCode(em, n.currency) : null;
+        bucket = { currency: n.currency, rate: rates === 'latest' ? current?.exchangeRateToUsd ?? null : n.rate, date: rates === 'latest' ? current?.rateDate ?? null : null, amounts: [] };
+        buckets.set(key, bucket);
+      }
+      bucket.amounts.push({ userId: n.userId, amount: minor(n.net, n.currency) });
     }
     const totals = new Map<string, bigint>();
     const ratesUsed: ConvertedBalances['ratesUsed'] = [];
-    const missingRates: string[] = [];
-    for (const c of view.currencies) {
-      const from = await this.currencies.findByCode(em, c.currency);
-      if (!from?.exchangeRateToUsd) {
-        missingRates.push(c.currency);
+    const missing = new Set<string>();
+    for (const bucket of buckets.values()) {
+      if (!bucket.amounts.some((a) => a.amount !== 0n)) continue;
+      const same = bucket.currency === to.code;
+      if (!same && !bucket.rate) {
+        missing.add(bucket.currency);
         continue;
       }
-      ratesUsed.push({ currency: c.currency, rateToUsd: from.exchangeRateToUsd, date: from.rateDate ?? null });
-      const amounts = c.balances.map((b) => ({ userId: b.userId, amount: minor(b.amount, c.currency) }));
-      const credit = amounts.filter((a) => a.amount > 0n);
-      const debit = amounts.filter((a) => a.amount < 0n);
+      const rate = same ? to.exchangeRateToUsd : bucket.rate!;
+      ratesUsed.push({ currency: bucket.currency, rateToUsd: rate, date: bucket.date });
+      const credit = bucket.amounts.filter((a) => a.amount > 0n);
+      const debit = bucket.amounts.filter((a) => a.amount < 0n);
       const positive = credit.reduce((x, a) => x + a.amount, 0n);
-      const converted = convert(positive, { code: c.currency, decimalPlaces: from.decimalPlaces, rateToUsd: from.exchangeRateToUsd },
+      const converted = same ? positive : convert(positive, { code: bucket.currency, decimalPlaces: places(bucket.currency), rateToUsd: rate },
         { code: to.code, decimalPlaces: to.decimalPlaces, rateToUsd: to.exchangeRateToUsd }).amount;
-      const share = (side: typeof amounts, sign: bigint) =>
-        allocateByKey(converted, side.map((a) => ({ key: a.userId, weight: sign * a.amount })));
+      const share = (side: typeof credit, sign: bigint) => allocateByKey(converted, side.map((x) => ({ key: x.userId, weight: sign * x.amount })));
       for (const [u, v] of share(credit, 1n)) totals.set(u, (totals.get(u) ?? 0n) + v);
       for (const [u, v] of share(debit, -1n)) totals.set(u, (totals.get(u) ?? 0n) - v);
     }
     const balances = [...totals.entries()].filter(([, v]) => v !== 0n).sort(([a], [b]) => (a < b ? -1 : 1)).map(([userId, amount]) => ({ userId, amount }));
     const { transfers, method } = simplifyDetailed(balances);
     return {
-      currency: to.code, rates: 'latest',
+      currency: to.code, rates,
       balances: balances.map((b) => ({ userId: b.userId, amount: fmt(b.amount, to.code) })),
-      transfers: transfers.map((t) => transferView(t, to.code)), method, ratesUsed, missingRates,
+      transfers: transfers.map((t) => transferView(t, to.code)), method,
+      ratesUsed: ratesUsed.sort((x, y) => (x.currency === y.currency ? (x.rateToUsd < y.rateToUsd ? -1 : 1) : x.currency < y.currency ? -1 : 1)),
+      missingRates: [...missing].sort(),
     };
   }
 

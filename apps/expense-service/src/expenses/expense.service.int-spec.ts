@@ -240,6 +240,15 @@ describe('balances', () => {
     // b and c owe the 72.29 USD equally: 36.15 and 36.14 (the tie to the smaller id). b: 13.33 − 36.15; c: −6.66 − 36.14.
     expect(res.balances.map((x) => x.amount)).toEqual(['65.62', '-22.82', '-42.80']);
     await expect(balances.groupConverted(a, g, 'OMR')).rejects.toMatchObject({ code: 'RATE_UNKNOWN' });
+
+    // At the rates snapshotted on each expense: those saved before any rate was known are left out and named.
+    await expenses.create(a, { title: 'Taxi', amount: '30.00', groupId: g, split: { type: 'equal', userIds: [b, c] } } as never);
+    const snap = await balances.groupConverted(a, g, 'USD', 'expense');
+    expect(snap.rates).toBe('expense');
+    expect(snap.missingRates).toEqual(['EUR', 'JPY', 'OMR']);
+    expect(snap.ratesUsed).toEqual([{ currency: 'EUR', rateToUsd: '1.0845000000', date: null }]);
+    // only the taxi (snapshotted at 1.0845): a is owed 30.00 EUR = 32.54 USD (32.535 half-even), b and c owe 16.27 + 16.27
+    expect(snap.balances.map((x) => x.amount)).toEqual(['32.54', '-16.27', '-16.27']);
   });
 
   it('between friends outside groups, per friend and currency', async () => {

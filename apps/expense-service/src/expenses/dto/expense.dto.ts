@@ -136,4 +136,8 @@ export class ConvertedBalancesQueryDto {
   /** The currency to show every balance in (ISO 4217). */
   @Transform(upper) @IsString() @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO 4217 currency code such as USD' })
   currency!: string;
+
+  /** latest (default): today's rates; expense: the rate snapshotted on each expense when it was saved. */
+  @IsOptional() @IsIn(['latest', 'expense'], { message: 'rates must be latest or expense' })
+  rates?: 'latest' | 'expense';
 }
