@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { AuthenticatedUser, CurrentUser } from '@tally/security';
-import { ConvertedBalancesQueryDto, GroupBalancesQueryDto } from '../expenses/dto/expense.dto';
+import { ConvertedBalancesQueryDto, ExplainBalanceQueryDto, GroupBalancesQueryDto } from '../expenses/dto/expense.dto';
 import { UuidPipe } from '../expenses/expense.controller';
 import { BalanceService } from './balance.service';
 
@@ -18,6 +18,12 @@ export class BalanceController {
   @Get('groups/:groupId')
   group(@CurrentUser() user: AuthenticatedUser, @Param('groupId', UuidPipe) groupId: string, @Query() q: GroupBalancesQueryDto) {
     return this.balances.group(user.id, groupId, q.simplify === undefined ? undefined : q.simplify === 'true');
+  }
+
+  /** Why a member's balance is what it is: the expenses that made it, and their suggested transfers. */
+  @Get('groups/:groupId/members/:userId')
+  explain(@CurrentUser() user: AuthenticatedUser, @Param('groupId', UuidPipe) groupId: string, @Param('userId', UuidPipe) userId: string, @Query() q: ExplainBalanceQueryDto) {
+    return this.balances.explain(user.id, groupId, userId, q.currency, q.limit);
   }
 
   /** The group's balances in one currency (`?currency=USD&rates=latest|expense`), naming the rates used; they still sum to zero. */

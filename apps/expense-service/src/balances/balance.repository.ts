@@ -56,6 +56,20 @@ export class BalanceRepository {
     );
   }
 
+  /** What each counted expense of the group in this currency did to the user's balance (newest first). */
+  async memberLedger(em: EntityManager, groupId: string, userId: string, currency: string, limit: number): Promise<{ expenseId: string; title: string; expenseDate: string; paid: string; owed: string }[]> {
+    return em.getConnection().execute(
+      `SELECT e.id AS "expenseId", e.title, to_char(e.expense_date, 'YYYY-MM-DD') AS "expenseDate",
+              COALESCE(p.amount, 0)::text AS paid, COALESCE(s.amount, 0)::text AS owed
+         FROM expenses e
+         LEFT JOIN expense_payers p ON p.expense_id = e.id AND p.user_id = ?
+         LEFT JOIN expense_shares s ON s.expense_id = e.id AND s.user_id = ?
+        WHERE e.group_id = ? AND e.currency = ? AND e.is_approved AND NOT e.is_deleted AND (p.user_id IS NOT NULL OR s.user_id IS NOT NULL)
+        ORDER BY e.expense_date DESC, e.created_at DESC, e.id DESC LIMIT ?`,
+      [userId, userId, groupId, currency, limit], 'all', em.getTransactionContext(),
+    );
+  }
+
   /** The user's net per currency in each group they are an active member of (non-zero only). */
   async myGroupNets(em: EntityManager, userId: string): Promise<(NetRow & { groupId: string })[]> {
     return em.getConnection().execute(

@@ -146,6 +146,28 @@ export class BalanceService {
     };
   }
 
+  /**
+   * Why a member's balance in one currency is what it is: each expense that moved it (what they paid,
+   * what they owe, the difference; newest first, up to `limit`), and the suggested transfers they are
+   * in. A transfer from A to B is explained by A's expenses (why A owes) and B's (why B is owed).
+   */
+  async explain(me: string, groupId: string, userId: string, currency: string, limit = 100) {
+    const view = await this.group(me, groupId);
+    const c = view.currencies.find((x) => x.currency === currency);
+    const em = freshEm(this.orm);
+    const rows = await this.balances.memberLedger(em, groupId, userId, currency, limit);
+    return {
+      groupId, userId, currency,
+      balance: c?.balances.find((b) => b.userId === userId)?.amount ?? fmt(0n, currency),
+      transfers: (c?.transfers ?? []).filter((t) => t.from === userId || t.to === userId),
+      expenses: rows.map((r) => {
+        const paid = minor(r.paid, currency);
+        const owed = minor(r.owed, currency);
+        return { expenseId: r.expenseId, title: r.title, expenseDate: r.expenseDate, paid: fmt(paid, currency), owed: fmt(owed, currency), net: fmt(paid - owed, currency) };
+      }),
+    };
+  }
+
   async group(me: string, groupId: string, simplifyOverride?: boolean): Promise<{ groupId: string; simplify: boolean; currencies: GroupCurrencyBalances[] }> {
     const em = freshEm(this.orm);
     const g = await this.groups.find(em, groupId, me);

@@ -212,6 +212,11 @@ describe('balances', () => {
     const jpy = res.currencies.find((x) => x.currency === 'JPY')!;
     expect(jpy.balances).toEqual([{ userId: b, amount: '-1500' }, { userId: c, amount: '1500' }]);
     expect(jpy.transfers).toEqual([{ from: b, to: c, amount: '1500' }]);
+    const why = await balances.explain(b, g, c, 'EUR');
+    expect(why.balance).toBe('-40.00');
+    expect(why.expenses.map((x) => [x.title, x.paid, x.owed, x.net])).toEqual(expect.arrayContaining([['Hotel', '0.00', '30.00', '-30.00'], ['Dinner', '0.00', '10.00', '-10.00']]));
+    expect(why.transfers.every((t) => t.from === c || t.to === c)).toBe(true);
+    expect(why.transfers.length).toBeGreaterThan(0);
     const direct = await balances.group(a, g, false);
     expect(direct.currencies.find((x) => x.currency === 'EUR')!.method).toBe('direct');
     const mine = await balances.mine(b);

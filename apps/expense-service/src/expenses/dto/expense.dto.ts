@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, ApiPropertyOptions } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { Allow, ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, IsUUID, Matches, ValidateIf } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import { Allow, ArrayMaxSize, IsArray, IsIn, IsInt, Max, Min, IsOptional, IsString, IsUUID, Matches, ValidateIf } from 'class-validator';
 import { CursorQueryDto, IsNotBlank, MaxChars } from '@tally/service-kit';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
@@ -140,4 +140,14 @@ export class ConvertedBalancesQueryDto {
   /** latest (default): today's rates; expense: the rate snapshotted on each expense when it was saved. */
   @IsOptional() @IsIn(['latest', 'expense'], { message: 'rates must be latest or expense' })
   rates?: 'latest' | 'expense';
+}
+
+/** GET /api/v1/balances/groups/{groupId}/members/{userId}. */
+export class ExplainBalanceQueryDto {
+  @Transform(upper) @IsString() @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO 4217 currency code such as EUR' })
+  currency!: string;
+
+  /** How many of the newest expenses to list (1–500, default 100). */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500)
+  limit: number = 100;
 }
