@@ -167,6 +167,26 @@ describe('shared expenses through the gateway', () => {
     }
   });
 
+  it("follows the group's settings: approval before an expense counts, and transfers without simplification", async () => {
+    const { ann, bob, cat } = p;
+    const g = (await as(ann).post(G, { name: 'Flat', currency: 'EUR', requiresApproval: true })).body;
+    for (const n of [bob, cat]) expect((await as(n).post(`${G}/join`, { inviteCode: g.inviteCode })).status).toBe(200);
+    const rent = await addExpense(bob, { title: 'Rent', amount: '90.00', groupId: g.id, split: { type: 'equal', userIds: [ann.id, bob.id, cat.id] } });
+    expect(rent.status).toBe(201);
+    expect(rent.body).toMatchObject({ requiresApproval: true, isApproved: false });
+    expect((await as(bob).get(`${B}/groups/${g.id}`)).body.currencies).toEqual([]);
+    expectProblem(await as(bob).post(`${E}/${rent.body.id}/approve`), 403, 'GROUP_ADMIN_REQUIRED');
+    expect((await as(ann).post(`${E}/${rent.body.id}/approve`)).body).toMatchObject({ isApproved: true, approvedById: ann.id });
+    expect(byName((await as(bob).get(`${B}/groups/${g.id}`)).body.currencies[0].balances)).toEqual({ ann: '-30.00', bob: '60.00', cat: '-30.00' });
+
+    expect((await as(ann).patch(`${G}/${g.id}`, { simplifyDebts: false })).status).toBe(200);
+    await expectEventually(async () => {
+      const res = await as(cat).get(`${B}/groups/${g.id}`);
+      expect(res.body).toMatchObject({ simplify: false });
+      expect(res.body.currencies[0]).toMatchObject({ method: 'direct', transfers: expect.arrayContaining([{ from: cat.id, to: bob.id, amount: '30.00' }]) });
+    }, { timeoutMs: 30_000 });
+  });
+
   it('keeps expenses between friends outside groups, per friend and currency', async () => {
     const { ann, out } = p;
     const split = { type: 'equal', userIds: [ann.id, out.id] };
