@@ -96,6 +96,18 @@ describe('expenses', () => {
     expect(dinar.shares.map((s) => s.amount)).toEqual(['0.500', '0.500']);
   });
 
+  it('split an itemized bill exactly, tax and tip in proportion, keeping the items in split', async () => {
+    const [a, b] = people();
+    const g = await group([{ id: a }, { id: b }]);
+    const e = await expenses.create(a, {
+      title: 'Pizza night', amount: '33.00', groupId: g,
+      split: { type: 'itemized', items: [{ name: 'Margherita', amount: '10.00', userIds: [a] }, { name: 'Calzone', amount: '20.00', userIds: [b] }], tax: '1.50', tip: '1.50' },
+    } as never);
+    expect(e.shares.map((s) => s.amount)).toEqual(a < b ? ['11.00', '22.00'] : ['22.00', '11.00']);
+    expect((e.split as { items: { name: string }[] }).items.map((i) => i.name)).toEqual(['Margherita', 'Calzone']);
+    await expect(expenses.list(a, { limit: 10, groupId: g, dateFrom: '2026-02-30' } as never)).rejects.toMatchObject({ code: 'INVALID_QUERY' });
+  });
+
   it('take several payers whose amounts sum exactly, and refuse those that do not', async () => {
     const [a, b, c] = people();
     const g = await group([{ id: a }, { id: b }, { id: c }]);

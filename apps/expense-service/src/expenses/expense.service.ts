@@ -12,6 +12,7 @@ import { CursorPage, DomainException } from '@tally/service-kit';
 import { CategoryRepository } from '../categories/category.repository';
 import { Currency } from '../currencies/currency.entity';
 import { CurrencyRepository } from '../currencies/currency.repository';
+import { isRealDate } from '../currencies/currency.service';
 import { FriendshipProjectionRepository } from '../friendships/friendship-projection.repository';
 import { GroupMemberRecord, GroupProjectionRepository } from '../groups/group-projection.repository';
 import { TagRepository } from '../tags/tag.repository';
@@ -160,6 +161,11 @@ export class ExpenseService {
   }
 
   async list(me: string, q: ListExpensesQueryDto): Promise<CursorPage<ExpenseView>> {
+    for (const [field, value] of [['dateFrom', q.dateFrom], ['dateTo', q.dateTo]] as const) {
+      if (value !== undefined && !isRealDate(value)) {
+        throw new DomainException('INVALID_QUERY', `${field} must be a real calendar date YYYY-MM-DD.`, 400, { errors: [{ field, message: 'not a calendar date' }] });
+      }
+    }
     const em = freshEm(this.orm);
     let categoryIds: string[] | undefined;
     if (q.categoryId) categoryIds = await this.categories.withDescendants(em, q.categoryId);

@@ -97,6 +97,8 @@ export function readSplit(raw: unknown): SplitSpec {
           if (row.name !== undefined && (typeof row.name !== 'string' || row.name.length > 200)) throw bad(`split.items[${i}].name`, 'an item name is text of at most 200 characters');
           if ((row.userIds === undefined) === (row.weights === undefined)) throw bad(`split.items[${i}]`, 'give an item either userIds or weights');
           return {
+            // the item's name is kept in split_data with the rest of the bill (the money library ignores it)
+            ...(row.name !== undefined ? { name: (row.name as string).trim() } : {}),
             amount: decimalText(row.amount, `split.items[${i}].amount`),
             ...(row.userIds !== undefined ? { userIds: list(row.userIds, `split.items[${i}].userIds`, MAX_PEOPLE).map((u, j) => userId(u, `split.items[${i}].userIds[${j}]`)) } : {}),
             ...(row.weights !== undefined ? {
