@@ -79,9 +79,12 @@ describe('bad input, against every operation of /openapi.json', () => {
     expect(friendship.status).toBe(201);
     ids.friendship = friendship.body.id;
     // A group the walker administers, with a pending invitation: the group routes' probes hit real objects.
-    const group = await call(gw, 'POST', '/api/v1/groups', { token: walker.token, body: { name: 'Walked group', currency: 'EUR' } });
-    expect(group.status).toBe(201);
-    ids.group = group.body.id;
+    // group-service knows the walker once its users projection has seen the registration (a moment after login).
+    await expectEventually(async () => {
+      const group = await call(gw, 'POST', '/api/v1/groups', { token: walker.token, body: { name: 'Walked group', currency: 'EUR' } });
+      expect(group.status).toBe(201);
+      ids.group = group.body.id;
+    }, { timeoutMs: 30_000 });
     const invitation = await call(gw, 'POST', `/api/v1/groups/${ids.group}/invitations`, { token: walker.token, body: { email: `invitee-${uniq()}@example.com` } });
     expect(invitation.status).toBe(201);
     ids.invitation = invitation.body.id;
