@@ -71,6 +71,8 @@ assertType<
     | 'membership.joined' | 'membership.role_changed' | 'membership.left' | 'membership.removed' | 'membership.declined' | 'membership.preferences_updated'
     | 'invitation.created' | 'invitation.accepted' | 'invitation.declined' | 'invitation.revoked' | 'invitation.expired'
     | 'expense.created' | 'expense.updated' | 'expense.deleted' | 'expense.restored' | 'expense.approved'
+    | 'settlement.created' | 'settlement.confirmed' | 'settlement.completed' | 'settlement.cancelled' | 'settlement.reversed' | 'settlement.overdue'
+    | 'payment.created' | 'payment.processing' | 'payment.completed' | 'payment.failed' | 'payment.cancelled' | 'payment.refunded'
   >
 >();
 

@@ -247,6 +247,63 @@ const expenseSchema = {
   },
 } as const;
 
+// ---- payment-service: payload schemas -------------------------------------------------------
+
+export const SETTLEMENT_METHODS = ['manual', 'automatic', 'external'] as const;
+/** The seed's `payment_status` type: payments use all of it; settlements pending → completed | cancelled, completed → refunded. */
+export const PAYMENT_STATUSES = ['pending', 'processing', 'completed', 'failed', 'refunded', 'cancelled'] as const;
+export const SETTLEMENT_STATUSES = PAYMENT_STATUSES;
+
+/**
+ * A settlement: `payerId` pays `payeeId` `amount` of `currency`, in a group or (groupId null) between
+ * two friends. Once `completed`, it moves balances exactly as an expense paid by the payer and owed by
+ * the payee would; `refunded` (settlement.reversed) takes that back.
+ */
+const settlementSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['settlementId', 'groupId', 'payerId', 'payeeId', 'amount', 'currency', 'method', 'status', 'isConfirmedByPayer', 'isConfirmedByPayee', 'dueDate', 'byUserId', 'at'],
+  properties: {
+    settlementId: uuid,
+    groupId: nullableUuid,
+    payerId: uuid,
+    payeeId: uuid,
+    amount,
+    currency,
+    method: { enum: SETTLEMENT_METHODS },
+    status: { enum: SETTLEMENT_STATUSES },
+    isConfirmedByPayer: { type: 'boolean' },
+    isConfirmedByPayee: { type: 'boolean' },
+    dueDate: { type: ['string', 'null'], format: 'date-time' },
+    completedAt: { type: ['string', 'null'], format: 'date-time' },
+    /** The payment that completed (or refunded) it, when a provider did. */
+    paymentId: nullableUuid,
+    /** Who did it; null when a provider's webhook or a schedule did. */
+    byUserId: nullableUuid,
+    at: dateTime,
+  },
+} as const;
+
+/** A payment for a settlement through a provider; its status only moves forward (pending → processing → completed | failed | cancelled; completed → refunded). */
+const paymentSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['paymentId', 'settlementId', 'payerId', 'payeeId', 'amount', 'currency', 'status', 'provider', 'processingFee', 'errorCode', 'at'],
+  properties: {
+    paymentId: uuid,
+    settlementId: uuid,
+    payerId: uuid,
+    payeeId: uuid,
+    amount,
+    currency,
+    status: { enum: PAYMENT_STATUSES },
+    provider: { type: 'string', minLength: 1, maxLength: 50 },
+    processingFee: { type: 'string', pattern: '^(0|[1-9][0-9]{0,12})(\\.[0-9]{1,3})?$' },
+    errorCode: { type: ['string', 'null'], maxLength: 100 },
+    at: dateTime,
+  },
+} as const;
+
 // ---- the declarations ---------------------------------------------------------------------
 
 /** Every event, once. Add new ones here; everything else follows. */
@@ -397,6 +454,22 @@ export const EventDeclarations = [
   defineEvent({ type: 'expense.deleted', topic: Topics.expenseExpense, description: 'An expense was deleted (soft): it leaves the balances.', schema: expenseSchema }),
   defineEvent({ type: 'expense.restored', topic: Topics.expenseExpense, description: 'A deleted expense was restored: it counts in the balances again.', schema: expenseSchema }),
   defineEvent({ type: 'expense.approved', topic: Topics.expenseExpense, description: 'A group admin approved an expense of a group that requires approval: it now counts in the balances.', schema: expenseSchema }),
+
+  // payment-service: payment.settlement.v1
+  defineEvent({ type: 'settlement.created', topic: Topics.paymentSettlement, description: 'A settlement was recorded (by hand or from a suggested transfer); it moves nothing until it completes.', schema: settlementSchema }),
+  defineEvent({ type: 'settlement.confirmed', topic: Topics.paymentSettlement, description: 'One party confirmed a pending settlement (`isConfirmedByPayer`, `isConfirmedByPayee` say who has).', schema: settlementSchema }),
+  defineEvent({ type: 'settlement.completed', topic: Topics.paymentSettlement, description: 'Both parties confirmed, or a provider payment for it succeeded: balances move and the shares it pays are marked settled.', schema: settlementSchema }),
+  defineEvent({ type: 'settlement.cancelled', topic: Topics.paymentSettlement, description: 'A party cancelled a pending settlement; it never moved anything.', schema: settlementSchema }),
+  defineEvent({ type: 'settlement.reversed', topic: Topics.paymentSettlement, description: 'A completed settlement was refunded or reversed: its effect on balances and shares is taken back.', schema: settlementSchema }),
+  defineEvent({ type: 'settlement.overdue', topic: Topics.paymentSettlement, description: 'A pending settlement passed its due date (published once per settlement by payment-worker\'s sweep): a reminder to its payer.', schema: settlementSchema }),
+
+  // payment-service: payment.payment.v1
+  defineEvent({ type: 'payment.created', topic: Topics.paymentPayment, description: 'A payment for a settlement was created at its provider.', schema: paymentSchema }),
+  defineEvent({ type: 'payment.processing', topic: Topics.paymentPayment, description: 'The provider reported the payment as processing.', schema: paymentSchema }),
+  defineEvent({ type: 'payment.completed', topic: Topics.paymentPayment, description: 'The provider reported the payment as succeeded; settlement.completed follows.', schema: paymentSchema }),
+  defineEvent({ type: 'payment.failed', topic: Topics.paymentPayment, description: 'The provider reported the payment as failed (`errorCode`); the settlement stays pending.', schema: paymentSchema }),
+  defineEvent({ type: 'payment.cancelled', topic: Topics.paymentPayment, description: 'The payment was cancelled before it completed.', schema: paymentSchema }),
+  defineEvent({ type: 'payment.refunded', topic: Topics.paymentPayment, description: 'A completed payment was refunded; settlement.reversed follows.', schema: paymentSchema }),
 
   // group-service: group.invitation.v1
   defineEvent({ type: 'invitation.created', topic: Topics.groupInvitation, description: 'An admin invited an email address or phone number; notification-service sends the invitation with its link.', schema: invitationSchema }),

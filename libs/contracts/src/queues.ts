@@ -2,6 +2,8 @@
 export const Queues = {
   emailDelivery: 'email-delivery',
   groupInvitations: 'group-invitations',
+  paymentWebhooks: 'payment-webhooks',
+  settlementReminders: 'settlement-reminders',
 } as const;
 export type QueueName = (typeof Queues)[keyof typeof Queues];
 
@@ -9,6 +11,8 @@ export type QueueName = (typeof Queues)[keyof typeof Queues];
 export enum JobName {
   SendEmail = 'send-email',
   ExpireInvitations = 'expire-invitations',
+  ProcessPaymentWebhook = 'process-payment-webhook',
+  RemindOverdueSettlements = 'remind-overdue-settlements',
 }
 
 /** What every job's data may carry: the request id it started from (logs, traces). */
@@ -27,9 +31,22 @@ export interface SendEmailJob extends JobContext {
  */
 export type ExpireInvitationsJob = JobContext;
 
+/**
+ * Applies one stored provider webhook (`payment_webhooks` row) to its payment and settlement.
+ * The row id is the job id, so storing or replaying twice enqueues once; retried with backoff.
+ */
+export interface ProcessPaymentWebhookJob extends JobContext {
+  webhookId: string;
+}
+
+/** Publishes settlement.overdue once for each pending settlement past its due date (payment-worker's schedule). */
+export type RemindOverdueSettlementsJob = JobContext;
+
 export interface JobPayloads {
   [JobName.SendEmail]: SendEmailJob;
   [JobName.ExpireInvitations]: ExpireInvitationsJob;
+  [JobName.ProcessPaymentWebhook]: ProcessPaymentWebhookJob;
+  [JobName.RemindOverdueSettlements]: RemindOverdueSettlementsJob;
 }
 
 /** The data of a job, by name (immich's `JobOf`). */
@@ -39,4 +56,6 @@ export type JobOf<N extends JobName> = JobPayloads[N];
 export const JobQueues = {
   [JobName.SendEmail]: Queues.emailDelivery,
   [JobName.ExpireInvitations]: Queues.groupInvitations,
+  [JobName.ProcessPaymentWebhook]: Queues.paymentWebhooks,
+  [JobName.RemindOverdueSettlements]: Queues.settlementReminders,
 } as const satisfies Record<JobName, QueueName>;

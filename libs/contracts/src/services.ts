@@ -86,8 +86,17 @@ export const SERVICES = [
   },
   {
     name: 'payment-service', kind: 'api', app: 'payment-service', entry: 'main.js', port: 3004, database: 'payment',
-    routes: ['/api/v1/payment-methods', '/api/v1/settlements', '/api/v1/payments', '/api/v1/webhooks'],
-    workers: [], queues: [], kafka: true, redis: false, smtp: false, secretsKey: false, ...health, dependsOn: ['auth-service'],
+    // /webhooks/<provider>: providers post there, public (the signature is the authentication).
+    routes: ['/api/v1/payment-methods', '/api/v1/settlements', '/api/v1/payments', '/api/v1/payment-webhooks', '/webhooks'],
+    // redis: it enqueues each stored webhook for payment-worker. secretsKey: payment-method details are sealed at rest.
+    workers: ['payment-worker'], queues: [], kafka: true, redis: true, smtp: false, secretsKey: true, ...health, dependsOn: ['auth-service'],
+  },
+  {
+    // Same code and database as payment-service: applies stored provider webhooks (retries with
+    // backoff) and publishes reminders for overdue settlements (a BullMQ job scheduler).
+    name: 'payment-worker', kind: 'worker', app: 'payment-service', entry: 'worker.js', port: 3014, database: 'payment',
+    routes: [], workers: [], queues: ['payment-webhooks', 'settlement-reminders'], kafka: false, redis: true, smtp: false, secretsKey: true, ...health,
+    dependsOn: [],
   },
   {
     name: 'analytics-service', kind: 'api', app: 'analytics-service', entry: 'main.js', port: 3005, database: 'analytics',

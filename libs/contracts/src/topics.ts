@@ -15,6 +15,8 @@ export const Topics = {
   groupMembership: 'group.membership.v1',
   groupInvitation: 'group.invitation.v1',
   expenseExpense: 'expense.expense.v1',
+  paymentSettlement: 'payment.settlement.v1',
+  paymentPayment: 'payment.payment.v1',
 } as const;
 
 export type TopicName = (typeof Topics)[keyof typeof Topics];
@@ -120,6 +122,22 @@ export const TopicConfig: Record<TopicName, TopicDeclaration> = {
     owner: 'expense-service',
     description: "Shared expenses with their payers and exact shares: created, edited (with the previous version), deleted, restored, approved. group-service keeps each group's totals, member balances and feed from it; auth the profile totals; analytics the audit trail.",
     key: 'expense id',
+    partitions: 3,
+    carriesSecrets: false,
+    readers: 'any',
+  },
+  'payment.settlement.v1': {
+    owner: 'payment-service',
+    description: "Settlements between two people, in a group or between friends: recorded, confirmed by each side, completed (balances move), cancelled, reversed (refunds), overdue (reminders). expense-service and group-service move balances and mark shares settled from it.",
+    key: 'settlement id',
+    partitions: 3,
+    carriesSecrets: false,
+    readers: 'any',
+  },
+  'payment.payment.v1': {
+    owner: 'payment-service',
+    description: 'Payments for settlements through a provider (Stripe, sandbox): created, processing, completed, failed, cancelled, refunded. Never carries payment-method details.',
+    key: 'payment id',
     partitions: 3,
     carriesSecrets: false,
     readers: 'any',
