@@ -13,6 +13,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { currencyId } from '@tally/contracts';
 import { freshEm, inTransaction, initOrm, runMigrations } from '@tally/persistence';
+import { MembershipProjectionRepository } from '@tally/projections';
 import { createTestDatabase, dropTestDatabase } from '@tally/testing';
 import { BalanceRepository } from '../../apps/expense-service/src/balances/balance.repository';
 import { BalanceService } from '../../apps/expense-service/src/balances/balance.service';
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
         memberCount: members, byUserId: users[0], at: new Date().toISOString(),
       }, new Date().toISOString());
       for (const u of users) {
-        await projection.upsertMember(em, { membershipId: randomUUID(), groupId, userId: u, role: 'member', status: 'accepted', isActive: true, byUserId: u, at: new Date().toISOString() }, new Date().toISOString());
+        await new MembershipProjectionRepository().upsertMember(em, { membershipId: randomUUID(), groupId, userId: u, role: 'member', status: 'accepted', isActive: true, byUserId: u, at: new Date().toISOString() }, new Date().toISOString());
       }
     });
 

@@ -1,16 +1,16 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { IdentityModule, identitySources } from '@tally/identity';
+import { FriendshipProjectionModule, MembershipProjectionModule } from '@tally/projections';
 import { ServiceKitModule, ServiceRuntime } from '@tally/service-kit';
 import { AccountModule } from './accounts/account.module';
 import { CategoryModule } from './categories/category.module';
 import { CurrencyModule } from './currencies/currency.module';
 import { ExpenseModule } from './expenses/expense.module';
-import { FriendshipProjectionModule } from './friendships/friendship-projection.module';
 import { GroupProjectionModule } from './groups/group-projection.module';
 
 @Module({})
 export class AppModule {
   static forRoot(runtime: ServiceRuntime<any>): DynamicModule {
-    return { module: AppModule, imports: [ServiceKitModule.forRoot(runtime, identitySources(runtime.orm)), IdentityModule.forRoot(), AccountModule, CurrencyModule, CategoryModule, GroupProjectionModule, FriendshipProjectionModule, ExpenseModule] };
+    return { module: AppModule, imports: [ServiceKitModule.forRoot(runtime, identitySources(runtime.orm)), IdentityModule.forRoot(), AccountModule, CurrencyModule, CategoryModule, GroupProjectionModule, MembershipProjectionModule, FriendshipProjectionModule, ExpenseModule] };
   }
 }

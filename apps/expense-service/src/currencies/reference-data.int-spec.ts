@@ -8,11 +8,11 @@ import { Pool } from 'pg';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { CURRENCIES, currencyId } from '@tally/contracts';
 import { inTransaction, initOrm, runMigrations, freshEm } from '@tally/persistence';
+import { FriendshipProjectionRepository, MembershipProjectionRepository } from '@tally/projections';
 import { createTestDatabase, dropTestDatabase, infraFromEnv } from '@tally/testing';
 import { DEFAULT_CATEGORIES, categoryId } from '../categories/categories.data';
 import { CategoryRepository } from '../categories/category.repository';
 import { CategoryService } from '../categories/category.service';
-import { FriendshipProjectionRepository } from '../friendships/friendship-projection.repository';
 import { GroupProjectionRepository } from '../groups/group-projection.repository';
 import { migrations } from '../migrations';
 import { entities } from '../runtime';
@@ -130,6 +130,7 @@ describe('categories', () => {
 describe('projections', () => {
   const t = (s: number) => new Date(Date.UTC(2026, 11, 1, 10, 0, s)).toISOString();
   const groups = new GroupProjectionRepository();
+  const members = new MembershipProjectionRepository();
 
   it('follow groups and memberships, and ignore an older event that arrives late', async () => {
     const g = randomUUID();
@@ -139,15 +140,17 @@ describe('projections', () => {
     const member = { membershipId: m, groupId: g, userId: u, role: 'member' as const, status: 'accepted' as const, isActive: true, byUserId: u, at: t(1) };
     await inTransaction(orm, async (em) => {
       await groups.upsertGroup(em, group, t(0));
-      await groups.upsertMember(em, member, t(1));
-      await groups.upsertMember(em, { ...member, status: 'left', isActive: false }, t(5));
-      await groups.upsertMember(em, { ...member, role: 'admin' }, t(3)); // older than "left": ignored
+      await members.upsertMember(em, member, t(1));
+      await members.upsertMember(em, { ...member, status: 'left', isActive: false }, t(5));
+      await members.upsertMember(em, { ...member, role: 'admin' }, t(3)); // older than "left": ignored
       await groups.upsertGroup(em, { ...group, isArchived: true }, t(6));
     });
     expect(await groups.find(freshEm(orm), g, u)).toEqual({
       groupId: g, groupName: 'Flat', currency: 'EUR', groupActive: true, groupArchived: true, requiresApproval: false, simplifyDebts: true, role: 'member', memberActive: false,
     });
-    expect(await groups.activeMembers(freshEm(orm), g)).toEqual([]);
+    expect(await members.activeMembers(freshEm(orm), g)).toEqual([]);
+    expect(await members.find(freshEm(orm), g, u)).toEqual({ role: 'member', isActive: false });
+    expect(await members.find(freshEm(orm), g, randomUUID())).toBeNull();
     expect(await groups.find(freshEm(orm), randomUUID(), u)).toBeNull();
   });
 

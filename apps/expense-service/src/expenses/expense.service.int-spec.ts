@@ -9,6 +9,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { IdentityProjectionRepository } from '@tally/identity';
 import { OutboxWriter } from '@tally/messaging';
 import { inTransaction, initOrm, runMigrations } from '@tally/persistence';
+import { FriendshipProjectionRepository, MembershipProjectionRepository } from '@tally/projections';
 import { createTestDatabase, dropTestDatabase, infraFromEnv } from '@tally/testing';
 import { BalanceRepository } from '../balances/balance.repository';
 import { BalanceService } from '../balances/balance.service';
@@ -16,7 +17,6 @@ import { CategoryRepository } from '../categories/category.repository';
 import { categoryId } from '../categories/categories.data';
 import { CurrencyRepository } from '../currencies/currency.repository';
 import { CurrencyService } from '../currencies/currency.service';
-import { FriendshipProjectionRepository } from '../friendships/friendship-projection.repository';
 import { GroupProjectionRepository } from '../groups/group-projection.repository';
 import { migrations } from '../migrations';
 import { entities } from '../runtime';
@@ -31,13 +31,14 @@ let pool: Pool;
 let expenses: ExpenseService;
 let balances: BalanceService;
 const groups = new GroupProjectionRepository();
+const memberships = new MembershipProjectionRepository();
 
 beforeAll(async () => {
   const url = await createTestDatabase(infra.databaseUrl, dbName);
   orm = await initOrm({ databaseUrl: url, entities, migrations, poolMax: 3 });
   await runMigrations(orm);
   pool = new Pool({ connectionString: url, max: 2 });
-  expenses = new ExpenseService(orm, new ExpenseRepository(), new CurrencyRepository(), new CategoryRepository(), groups,
+  expenses = new ExpenseService(orm, new ExpenseRepository(), new CurrencyRepository(), new CategoryRepository(), groups, memberships,
     new FriendshipProjectionRepository(), new TagRepository(), new IdentityProjectionRepository({}), new OutboxWriter('expense-service'));
   balances = new BalanceService(orm, new BalanceRepository(), groups, new CurrencyRepository());
 });
@@ -60,7 +61,7 @@ async function group(members: { id: string; role?: 'admin' | 'member' | 'viewer'
       isActive: true, requiresApproval: opts.requiresApproval ?? false, memberCount: members.length, byUserId: members[0].id, at: now(),
     }, now());
     for (const m of members) {
-      await groups.upsertMember(em, {
+      await memberships.upsertMember(em, {
         membershipId: randomUUID(), groupId: g, userId: m.id, role: m.role ?? 'member', status: m.active === false ? 'removed' : 'accepted',
         isActive: m.active ?? true, byUserId: m.id, at: now(),
       }, now());

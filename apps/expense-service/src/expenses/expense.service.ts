@@ -8,12 +8,12 @@ import {
   MoneyError, PayerInput, SplitSpec, UserAmount, computeSplit, formatAmount, parseAmount,
 } from '@tally/money';
 import { freshEm, inTransaction } from '@tally/persistence';
+import { FriendshipProjectionRepository, MembershipProjectionRepository } from '@tally/projections';
 import { CursorPage, DomainException } from '@tally/service-kit';
 import { CategoryRepository } from '../categories/category.repository';
 import { Currency } from '../currencies/currency.entity';
 import { CurrencyRepository } from '../currencies/currency.repository';
 import { isRealDate } from '../currencies/currency.service';
-import { FriendshipProjectionRepository } from '../friendships/friendship-projection.repository';
 import { GroupMemberRecord, GroupProjectionRepository } from '../groups/group-projection.repository';
 import { TagRepository } from '../tags/tag.repository';
 import { CreateExpenseDto, ListExpensesQueryDto, UpdateExpenseDto } from './dto/expense.dto';
@@ -104,6 +104,7 @@ export class ExpenseService {
     private readonly currencies: CurrencyRepository,
     private readonly categories: CategoryRepository,
     private readonly groups: GroupProjectionRepository,
+    private readonly members: MembershipProjectionRepository,
     private readonly friendships: FriendshipProjectionRepository,
     private readonly tags: TagRepository,
     private readonly users: IdentityProjectionRepository,
@@ -327,7 +328,7 @@ export class ExpenseService {
 
   private async checkParticipants(em: EntityManager, me: string, group: Access['group'], userIds: string[]): Promise<void> {
     if (group) {
-      const members = new Set(await this.groups.activeMembers(em, group.groupId));
+      const members = new Set(await this.members.activeMembers(em, group.groupId));
       for (const u of userIds) if (!members.has(u)) throw ExpenseErrors.notParticipant(u);
       return;
     }

@@ -3,9 +3,8 @@ import { Ctx, EventOf, EventPattern, HandlerContext, Payload } from '@tally/mess
 import { GroupProjectionRepository } from './group-projection.repository';
 
 type GroupEvent = EventOf<'group.created'>;
-type MembershipEvent = EventOf<'membership.joined'>;
 
-/** Keeps expense-service's projection of groups and memberships in step with group-service's events. */
+/** Keeps expense-service's projection of groups in step with group-service's events (memberships: MembershipProjectionHandlers of @tally/projections). */
 @Controller()
 export class GroupProjectionHandlers {
   constructor(private readonly projection: GroupProjectionRepository) {}
@@ -33,30 +32,5 @@ export class GroupProjectionHandlers {
   @EventPattern('group.deleted')
   onDeleted(@Payload() e: EventOf<'group.deleted'>, @Ctx() { em }: HandlerContext) {
     return this.projection.upsertGroup(em, e.data, e.time);
-  }
-
-  @EventPattern('membership.joined')
-  onJoined(@Payload() e: MembershipEvent, @Ctx() { em }: HandlerContext) {
-    return this.projection.upsertMember(em, e.data, e.time);
-  }
-
-  @EventPattern('membership.role_changed')
-  onRoleChanged(@Payload() e: EventOf<'membership.role_changed'>, @Ctx() { em }: HandlerContext) {
-    return this.projection.upsertMember(em, e.data, e.time);
-  }
-
-  @EventPattern('membership.left')
-  onLeft(@Payload() e: EventOf<'membership.left'>, @Ctx() { em }: HandlerContext) {
-    return this.projection.upsertMember(em, e.data, e.time);
-  }
-
-  @EventPattern('membership.removed')
-  onRemoved(@Payload() e: EventOf<'membership.removed'>, @Ctx() { em }: HandlerContext) {
-    return this.projection.upsertMember(em, e.data, e.time);
-  }
-
-  @EventPattern('membership.declined')
-  onDeclined(@Payload() e: EventOf<'membership.declined'>, @Ctx() { em }: HandlerContext) {
-    return this.projection.upsertMember(em, e.data, e.time);
   }
 }

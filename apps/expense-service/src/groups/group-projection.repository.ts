@@ -16,9 +16,9 @@ export interface GroupMemberRecord {
 }
 
 /**
- * The only code that touches `expense_groups` and `group_members`: expense-service's projection of
- * group-service's groups and memberships (ARCHITECTURE.md: it keeps what it needs as a local
- * projection). Each write carries the event's time and applies only when it is not older than what the
+ * The only code that touches `expense_groups`: expense-service's projection of group-service's groups
+ * (ARCHITECTURE.md: it keeps what it needs as a local projection). `group_members` is kept by
+ * MembershipProjectionRepository (@tally/projections); `find` reads it too, in one join. Each write carries the event's time and applies only when it is not older than what the
  * row reflects, so a redelivered or reordered older event never rolls it back.
  */
 @Injectable()
@@ -39,17 +39,6 @@ export class GroupProjectionRepository {
     );
   }
 
-  upsertMember(em: EntityManager, d: EventData<'membership.joined'>, at: string): Promise<unknown> {
-    return this.run(
-      em,
-      `INSERT INTO group_members (group_id, user_id, membership_id, role, is_active, last_event_at) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (group_id, user_id) DO UPDATE SET membership_id = EXCLUDED.membership_id, role = EXCLUDED.role,
-         is_active = EXCLUDED.is_active, last_event_at = EXCLUDED.last_event_at
-       WHERE group_members.last_event_at <= EXCLUDED.last_event_at`,
-      [d.groupId, d.userId, d.membershipId, d.role, d.isActive, at],
-    );
-  }
-
   /** The group and the user's membership in it, as far as this projection knows them. */
   async find(em: EntityManager, groupId: string, userId: string): Promise<GroupMemberRecord | null> {
     const rows = await em.getConnection().execute<{ id: string; name: string; currency: string; is_active: boolean; is_archived: boolean; requires_approval: boolean; simplify_debts: boolean; role: string | null; member_active: boolean | null }[]>(
@@ -63,13 +52,5 @@ export class GroupProjectionRepository {
       groupId: r.id, groupName: r.name, currency: r.currency, groupActive: r.is_active, groupArchived: r.is_archived,
       requiresApproval: r.requires_approval, simplifyDebts: r.simplify_debts, role: (r.role as GroupMemberRecord['role']) ?? null, memberActive: !!r.member_active,
     };
-  }
-
-  /** The group's active members' ids. */
-  async activeMembers(em: EntityManager, groupId: string): Promise<string[]> {
-    const rows = await em.getConnection().execute<{ user_id: string }[]>(
-      `SELECT user_id FROM group_members WHERE group_id = ? AND is_active ORDER BY user_id`, [groupId], 'all', em.getTransactionContext(),
-    );
-    return rows.map((r) => r.user_id);
   }
 }

@@ -3,9 +3,14 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import type { EventData } from '@tally/contracts';
 
 /**
- * The only code that touches `friendships`: expense-service's projection of auth's friendships (an
- * expense outside groups is between friends). The pair is stored ordered (user_a < user_b); older
- * events than the row reflects are ignored.
+ * The only code that touches a service's `friendships`: its projection of auth's friendships
+ * (friendship.* events; what happens outside groups is between friends). The table is created by each
+ * service's own migration:
+ *
+ *   friendships (id UUID PRIMARY KEY, user_a UUID, user_b UUID, status VARCHAR(10),
+ *                last_event_at TIMESTAMPTZ, CHECK (user_a < user_b))
+ *
+ * The pair is stored ordered (user_a < user_b); events older than the row reflects are ignored.
  */
 @Injectable()
 export class FriendshipProjectionRepository {
