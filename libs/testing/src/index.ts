@@ -3,3 +3,4 @@ export * from './smtp';
 export * from './eventually';
 export * from './ports';
 export * from './system';
+export * from './stripe-server';
