@@ -1,11 +1,11 @@
 import { IsInt, IsNotEmpty, Matches, Max, Min } from 'class-validator';
-import { RedisConfig } from '@tally/config';
+import { PaymentProviderConfig } from './payment-provider.config';
 
 /** 32 bytes, base64 (`openssl rand -base64 32`). */
 export const SECRETS_KEY_PATTERN = /^[A-Za-z0-9+/]{43}=$/;
 
-/** The `payment-service` API process. */
-export class PaymentServiceConfig extends RedisConfig {
+/** The `payment-service` API process (its provider and webhook settings: PaymentProviderConfig). */
+export class PaymentServiceConfig extends PaymentProviderConfig {
   override PORT: number = 3004;
 
   /**
