@@ -7,10 +7,11 @@ import { CategoryModule } from './categories/category.module';
 import { CurrencyModule } from './currencies/currency.module';
 import { ExpenseModule } from './expenses/expense.module';
 import { GroupProjectionModule } from './groups/group-projection.module';
+import { SettlementModule } from './settlements/settlement.module';
 
 @Module({})
 export class AppModule {
   static forRoot(runtime: ServiceRuntime<any>): DynamicModule {
-    return { module: AppModule, imports: [ServiceKitModule.forRoot(runtime, identitySources(runtime.orm)), IdentityModule.forRoot(), AccountModule, CurrencyModule, CategoryModule, GroupProjectionModule, MembershipProjectionModule, FriendshipProjectionModule, ExpenseModule] };
+    return { module: AppModule, imports: [ServiceKitModule.forRoot(runtime, identitySources(runtime.orm)), IdentityModule.forRoot(), AccountModule, CurrencyModule, CategoryModule, GroupProjectionModule, MembershipProjectionModule, FriendshipProjectionModule, ExpenseModule, SettlementModule] };
   }
 }

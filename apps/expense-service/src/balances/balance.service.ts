@@ -73,8 +73,28 @@ function toExpenseAmounts(rows: PartRow[]): ExpenseAmounts[] {
 const transferView = (t: Transfer, currency: string): TransferView => ({ from: t.from, to: t.to, amount: fmt(t.amount, currency) });
 
 /**
+ * The user's balance with each friend outside groups, per currency (positive: the friend owes them), from
+ * the non-group parts they take part in (completed settlements among them): who owes whom directly,
+ * netted per pair. Non-zero only.
+ */
+export function friendNets(rows: PartRow[], me: string): { userId: string; currency: string; amount: bigint }[] {
+  const out: { userId: string; currency: string; amount: bigint }[] = [];
+  for (const c of directTransfers(toExpenseAmounts(rows))) {
+    const perFriend = new Map<string, bigint>();
+    for (const t of c.transfers) {
+      if (t.to === me) perFriend.set(t.from, (perFriend.get(t.from) ?? 0n) + t.amount);
+      if (t.from === me) perFriend.set(t.to, (perFriend.get(t.to) ?? 0n) - t.amount);
+    }
+    for (const [userId, amount] of perFriend) if (amount !== 0n) out.push({ userId, currency: c.currency, amount });
+  }
+  return out;
+}
+
+/**
  * Balances, per currency and never mixed: each group's members (summing to exactly zero), between
- * each pair of friends outside groups, and the caller's totals. Suggested transfers come from
+ * each pair of friends outside groups, and the caller's totals. Completed settlements count as an
+ * expense paid by their payer and owed by their payee (docs/adr/0012), so once a group has been settled
+ * up its balances are zero and it has no suggested transfers. Suggested transfers come from
  * @tally/money: the fewest transfers that settle a group (exact up to its limit, then a heuristic never
  * worse than greedy), or, with the group's simplification off, who owes whom directly.
  */
@@ -90,7 +110,10 @@ export class BalanceService {
   /**
    * The group's balances converted into one currency. `latest`: each currency at its current rate.
    * `expense`: each expense at the rate snapshotted on it when it was saved (so history does not move
-   * with rates; the target currency at its current rate, unless it is the expense's own). Per currency
+   * with rates; the target currency at its current rate, unless it is the expense's own). Completed
+   * settlements count like expenses; they snapshot no rate, so with `expense` they are treated as an
+   * expense saved with no rate (left out and their currency named, unless it is the target's), and with
+   * `latest` they are converted at the current rate like everything else. Per currency
    * (and rate), the creditors' total is converted once (half-even) and shared among the creditors in
    * proportion to their balances, and the same amount among the debtors (largest remainder, as splits),
    * so the converted balances still sum to exactly zero. Amounts with no known rate are left out and named.
@@ -148,14 +171,17 @@ export class BalanceService {
 
   /**
    * Why a member's balance in one currency is what it is: each expense that moved it (what they paid,
-   * what they owe, the difference; newest first, up to `limit`), and the suggested transfers they are
-   * in. A transfer from A to B is explained by A's expenses (why A owes) and B's (why B is owed).
+   * what they owe, the difference; newest first, up to `limit`), each completed settlement they paid or
+   * received (paying adds to the balance, receiving takes from it; newest first, up to `limit`), and the
+   * suggested transfers they are in. A transfer from A to B is explained by A's expenses (why A owes) and
+   * B's (why B is owed).
    */
   async explain(me: string, groupId: string, userId: string, currency: string, limit = 100) {
     const view = await this.group(me, groupId);
     const c = view.currencies.find((x) => x.currency === currency);
     const em = freshEm(this.orm);
     const rows = await this.balances.memberLedger(em, groupId, userId, currency, limit);
+    const settled = await this.balances.memberSettlements(em, groupId, userId, currency, limit);
     return {
       groupId, userId, currency,
       balance: c?.balances.find((b) => b.userId === userId)?.amount ?? fmt(0n, currency),
@@ -164,6 +190,14 @@ export class BalanceService {
         const paid = minor(r.paid, currency);
         const owed = minor(r.owed, currency);
         return { expenseId: r.expenseId, title: r.title, expenseDate: r.expenseDate, paid: fmt(paid, currency), owed: fmt(owed, currency), net: fmt(paid - owed, currency) };
+      }),
+      settlements: settled.map((r) => {
+        const paid = minor(r.paid, currency);
+        const received = minor(r.received, currency);
+        return {
+          settlementId: r.settlementId, payerId: r.payerId, payeeId: r.payeeId, completedAt: r.completedAt,
+          paid: fmt(paid, currency), received: fmt(received, currency), net: fmt(paid - received, currency),
+        };
       }),
     };
   }
@@ -189,16 +223,8 @@ export class BalanceService {
   async mine(me: string): Promise<MyBalances> {
     const em = freshEm(this.orm);
     const groupNets = await this.balances.myGroupNets(em, me);
-    const pairs = directTransfers(toExpenseAmounts(await this.balances.nonGroupParts(em, me)));
-    const friends: MyBalances['friends'] = [];
-    for (const c of pairs) {
-      const perFriend = new Map<string, bigint>();
-      for (const t of c.transfers) {
-        if (t.to === me) perFriend.set(t.from, (perFriend.get(t.from) ?? 0n) + t.amount);
-        if (t.from === me) perFriend.set(t.to, (perFriend.get(t.to) ?? 0n) - t.amount);
-      }
-      for (const [userId, v] of perFriend) if (v !== 0n) friends.push({ userId, currency: c.currency, amount: fmt(v, c.currency) });
-    }
+    const friends: MyBalances['friends'] = friendNets(await this.balances.nonGroupParts(em, me), me)
+      .map((f) => ({ userId: f.userId, currency: f.currency, amount: fmt(f.amount, f.currency) }));
     const totals = new Map<string, bigint>();
     for (const g of groupNets) totals.set(g.currency, (totals.get(g.currency) ?? 0n) + minor(g.net, g.currency));
     for (const f of friends) totals.set(f.currency, (totals.get(f.currency) ?? 0n) + minor(f.amount, f.currency));

@@ -59,6 +59,8 @@ export class ExpenseShare {
   @Property({ type: 'uuid' }) currencyId!: string;
   @Property({ type: 'uuid' }) paidById!: string;
   @Property({ type: 'boolean' }) isSettled: boolean = false;
+  /** How much of the share settlements have paid (docs/adr/0012); settled exactly when it is the whole amount. */
+  @Property({ type: 'decimal', precision: 16, scale: 3 }) settledAmount: string = '0';
   @Property({ type: 'datetime', nullable: true }) settledAt?: Date | null;
   @Property({ type: 'uuid', nullable: true }) settlementId?: string | null;
   @Property({ type: 'datetime' }) createdAt: Date = new Date();

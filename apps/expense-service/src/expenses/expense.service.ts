@@ -41,7 +41,8 @@ export interface ExpenseView {
   /** The split as given (itemized bills keep their items here). */
   split: Record<string, unknown>;
   payers: { userId: string; amount: string }[];
-  shares: { userId: string; amount: string; isSettled: boolean }[];
+  /** `settledAmount`: what completed settlements have paid of the share so far; `isSettled` once that is all of it. */
+  shares: { userId: string; amount: string; isSettled: boolean; settledAmount: string }[];
   isSettled: boolean;
   requiresApproval: boolean;
   isApproved: boolean;
@@ -362,7 +363,8 @@ export class ExpenseService {
 
   private async hasSettledShares(em: EntityManager, expenseId: string): Promise<boolean> {
     const { shares } = await this.expenses.parts(em, [expenseId]);
-    return (shares.get(expenseId) ?? []).some((s) => s.isSettled);
+    // a share partly paid by a settlement counts too: changing it would lose what was paid (docs/adr/0012)
+    return (shares.get(expenseId) ?? []).some((s) => s.isSettled || !/^0(\.0*)?$/.test(String(s.settledAmount ?? '0')));
   }
 
   /** The largest payer (ties: the smallest user id): the seed's single `paid_by_id`. */
@@ -424,7 +426,7 @@ export class ExpenseService {
         categoryId: e.categoryId ?? null, expenseDate: e.expenseDate, vendor: e.vendor ?? null, location: e.location ?? null, notes: e.notes ?? null,
         tags: [...tagNames].sort(), splitType: e.splitType, split: e.splitData,
         payers: byUser(payerRows).map((x) => ({ userId: x.userId, amount: fmt(x.amount) })),
-        shares: byUser(shareRows).map((x) => ({ userId: x.userId, amount: fmt(x.amount), isSettled: x.isSettled })),
+        shares: byUser(shareRows).map((x) => ({ userId: x.userId, amount: fmt(x.amount), isSettled: x.isSettled, settledAmount: fmt(x.settledAmount ?? '0') })),
         isSettled: e.isSettled, requiresApproval: e.requiresApproval, isApproved: e.isApproved, approvedById: e.approvedById ?? null,
         approvedAt: e.approvedAt ? e.approvedAt.toISOString() : null, isDeleted: e.isDeleted, deletedAt: e.deletedAt ? e.deletedAt.toISOString() : null,
         deletedById: e.deletedById ?? null, exchangeRateToUsd: e.exchangeRateToUsd ?? null, createdById: e.createdById,
