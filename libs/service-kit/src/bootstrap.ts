@@ -16,6 +16,11 @@ export interface HttpBootstrapOptions {
   bodyLimit?: number;
   /** Hook to add routes or plugins on the raw Fastify instance before Nest starts. */
   configure?: (fastify: FastifyInstance) => void | Promise<void>;
+  /**
+   * Keep each JSON (and form) body's exact bytes as `req.rawBody` besides the parsed body, for routes
+   * that verify a signature over them (payment-service's provider webhooks). Off unless a service opts in.
+   */
+  rawBody?: boolean;
 }
 
 /** Adds request ids, metrics and the health and metrics routes to a Fastify instance. */
@@ -79,6 +84,7 @@ export async function bootstrapHttpService(runtime: ServiceRuntime<any>, appModu
   const adapter = new FastifyAdapter({ bodyLimit: opts.bodyLimit ?? 256 * 1024, trustProxy: true, logger: false, frameworkErrors: frameworkErrorsAsProblems });
   const app = await NestFactory.create<NestFastifyApplication>(appModule as never, adapter, {
     logger: new PinoNestLogger(runtime.logger.child({ component: 'nest' })),
+    rawBody: opts.rawBody === true,
   });
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
   installOperationalRoutes(fastify, runtime);

@@ -3,7 +3,7 @@ import { MessagingConfig, loadConfig } from '@tally/config';
 import { createLogger } from '@tally/observability';
 import { MigrationEntry, initOrm, runMigrations } from '@tally/persistence';
 import { ServiceRuntime } from './runtime';
-import { bootstrapHttpService } from './bootstrap';
+import { HttpBootstrapOptions, bootstrapHttpService } from './bootstrap';
 
 function fatal(service: string, err: unknown): never {
   const e = err as Error;
@@ -11,15 +11,16 @@ function fatal(service: string, err: unknown): never {
   process.exit(1);
 }
 
-/** A service's main.ts: build the runtime (config, migrations, Kafka), then serve HTTP. */
+/** A service's main.ts: build the runtime (config, migrations, Kafka), then serve HTTP (`options`: e.g. `{ rawBody: true }`). */
 export function runHttpService<C extends MessagingConfig>(
   name: string,
   createRuntime: () => Promise<ServiceRuntime<C>>,
   appModule: (runtime: ServiceRuntime<C>) => unknown,
+  options: Omit<HttpBootstrapOptions, 'port'> = {},
 ): void {
   (async () => {
     const runtime = await createRuntime();
-    await bootstrapHttpService(runtime, appModule(runtime), { port: runtime.config.PORT });
+    await bootstrapHttpService(runtime, appModule(runtime), { ...options, port: runtime.config.PORT });
   })().catch((err) => fatal(name, err));
 }
 
