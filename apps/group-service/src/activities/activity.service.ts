@@ -6,7 +6,7 @@ import { CursorPage, cursorPage, decodeCursor } from '@tally/service-kit';
 import { GroupActivity } from './activity.entity';
 import { ActivityRepository } from './activity.repository';
 
-/** The feed's activity types (at most 20 characters, the seed's column). Expense, comment and settlement types come with their issues. */
+/** The feed's activity types (at most 20 characters, the seed's column). Comment types come with their issue. */
 export const ActivityTypes = {
   groupCreated: 'group_created',
   groupUpdated: 'group_updated',
@@ -29,6 +29,8 @@ export const ActivityTypes = {
   expenseDeleted: 'expense_deleted',
   expenseRestored: 'expense_restored',
   expenseApproved: 'expense_approved',
+  settlementCompleted: 'settlement_completed',
+  settlementReversed: 'settlement_reversed',
 } as const;
 export type ActivityType = (typeof ActivityTypes)[keyof typeof ActivityTypes];
 

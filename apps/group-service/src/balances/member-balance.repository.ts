@@ -11,7 +11,8 @@ export interface MemberBalance {
 /**
  * `member_balances`: each member's balance per currency in a group, the projection the balance hook
  * reads. ExpenseHandlers apply each expense.* event's change (what the expense moves now minus what it
- * moved before) in the consumer's transaction; settlements will do the same (payments issue).
+ * moved before) in the consumer's transaction; SettlementHandlers apply each group settlement (payer +,
+ * payee −) and take it back when it is reversed (ADR 12).
  */
 @Injectable()
 export class MemberBalanceRepository {

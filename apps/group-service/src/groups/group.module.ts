@@ -4,8 +4,10 @@ import { GroupAccess } from '../access/group-access';
 import { ActivityController } from '../activities/activity.controller';
 import { ActivityRepository } from '../activities/activity.repository';
 import { ActivityService } from '../activities/activity.service';
+import { AppliedSettlementRepository } from '../balances/applied-settlement.repository';
 import { ExpenseHandlers } from '../balances/expense.handlers';
 import { MemberBalanceRepository } from '../balances/member-balance.repository';
+import { SettlementHandlers } from '../balances/settlement.handlers';
 import { GroupInvitationController, ReceivedInvitationController } from '../invitations/invitation.controller';
 import { InvitationRepository } from '../invitations/invitation.repository';
 import { InvitationService } from '../invitations/invitation.service';
@@ -25,10 +27,10 @@ import { GroupService } from './group.service';
  */
 @Module({
   imports: [IdentityModule.forRoot({ keepEmail: true })],
-  controllers: [GroupController, MembershipController, GroupInvitationController, ReceivedInvitationController, ActivityController, ExpenseHandlers],
+  controllers: [GroupController, MembershipController, GroupInvitationController, ReceivedInvitationController, ActivityController, ExpenseHandlers, SettlementHandlers],
   providers: [
     GroupAccess, GroupRepository, GroupService, MembershipRepository, MembershipService, InvitationRepository, InvitationService,
-    ActivityRepository, ActivityService, MemberBalanceRepository,
+    ActivityRepository, ActivityService, MemberBalanceRepository, AppliedSettlementRepository,
   ],
   exports: [InvitationService],
 })

@@ -96,6 +96,13 @@ export class GroupRepository {
     return rows.length > 0;
   }
 
+  /** Adds `delta` (a signed decimal string in the group's currency) to what the group has settled (settlement events). */
+  async applySettledAmount(em: EntityManager, groupId: string, delta: string): Promise<void> {
+    await em.getConnection().execute(
+      `UPDATE groups SET settled_amount = settled_amount + ?::numeric, updated_at = now() WHERE id = ?`, [delta, groupId], 'run', em.getTransactionContext(),
+    );
+  }
+
   /** Re-reads the trigger-kept member count into the entity. */
   async refreshMemberCount(em: EntityManager, g: Group): Promise<void> {
     const [row] = await em.getConnection().execute<{ member_count: number }[]>(`SELECT member_count FROM groups WHERE id = ?`, [g.id], 'all', em.getTransactionContext());
