@@ -1,11 +1,20 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { IdentityModule, identitySources } from '@tally/identity';
+import { FriendshipProjectionModule, MembershipProjectionModule } from '@tally/projections';
 import { ServiceKitModule, ServiceRuntime } from '@tally/service-kit';
+import { IdempotencyModule } from './idempotency/idempotency.module';
 import { PaymentMethodModule } from './payment-methods/payment-method.module';
+import { SettlementModule } from './settlements/settlement.module';
 
 @Module({})
 export class AppModule {
   static forRoot(runtime: ServiceRuntime<any>): DynamicModule {
-    return { module: AppModule, imports: [ServiceKitModule.forRoot(runtime, identitySources(runtime.orm)), IdentityModule.forRoot(), PaymentMethodModule] };
+    return {
+      module: AppModule,
+      imports: [
+        ServiceKitModule.forRoot(runtime, identitySources(runtime.orm)), IdentityModule.forRoot(),
+        MembershipProjectionModule, FriendshipProjectionModule, IdempotencyModule, PaymentMethodModule, SettlementModule,
+      ],
+    };
   }
 }

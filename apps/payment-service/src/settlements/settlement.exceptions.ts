@@ -19,6 +19,7 @@ export enum SettlementExceptionCode {
   InvalidAmount = 'INVALID_AMOUNT',
   UnknownCurrency = 'UNKNOWN_CURRENCY',
   DueDateInPast = 'DUE_DATE_IN_PAST',
+  InvalidDueDate = 'INVALID_DUE_DATE',
   PaymentMethodNotFound = 'PAYMENT_METHOD_NOT_FOUND',
 }
 
@@ -50,6 +51,7 @@ export const SettlementErrors = {
   invalidAmount: (message: string) => new SettlementException(C.InvalidAmount, message, HttpStatus.BAD_REQUEST, field('amount', message)),
   unknownCurrency: () => new SettlementException(C.UnknownCurrency, 'currency must be an ISO 4217 code Tally knows, such as "EUR".', HttpStatus.BAD_REQUEST, field('currency', 'unknown currency')),
   dueDateInPast: () => new SettlementException(C.DueDateInPast, 'dueDate must not be in the past.', HttpStatus.BAD_REQUEST, field('dueDate', 'must not be in the past')),
+  invalidDueDate: () => new SettlementException(C.InvalidDueDate, 'dueDate is not a real date.', HttpStatus.BAD_REQUEST, field('dueDate', 'not a real date')),
   paymentMethodNotFound: () =>
-    new SettlementException(C.PaymentMethodNotFound, 'Payment method not found (it must be an active method of the payer).', HttpStatus.UNPROCESSABLE_ENTITY, field('paymentMethodId', 'not an active payment method of the payer')),
+    new SettlementException(C.PaymentMethodNotFound, 'Payment method not found (it must be one of your active payment methods).', HttpStatus.UNPROCESSABLE_ENTITY, field('paymentMethodId', 'not one of your active payment methods')),
 };
