@@ -34,8 +34,9 @@ interface ReplyLike {
 }
 
 /**
- * With `@Res({ passthrough: true }) reply`: sets the stored or fresh answer's status and, on a replay,
- * `Idempotent-Replayed: true`; returns the body for Nest to send.
+ * With `@Res({ passthrough: true }) reply`: sets `Idempotent-Replayed: true` on a replay and returns the
+ * body for Nest to send. Nest then sets the route's own status (201 for a POST, or its `@HttpCode`)
+ * over the one set here, so `fn` must answer with that same status, as the stored one then is too.
  */
 export function sendIdempotent<T>(reply: ReplyLike | FastifyReply, result: { status: number; body: T; replayed: boolean }): T {
   (reply as ReplyLike).status(result.status);
