@@ -1,7 +1,7 @@
 import { loadConfig } from '@tally/config';
 import { SERVICES, upstreamUrlEnv } from '@tally/contracts';
 import { GatewayConfig } from '../config/gateway.config';
-import { routeTable } from './routes';
+import { isPublicRoute, routeTable } from './routes';
 
 describe('routeTable', () => {
   it('forwards every route of the service list to its service, at its port by default', () => {
@@ -19,5 +19,16 @@ describe('routeTable', () => {
   it('has no prefix owned twice', () => {
     const prefixes = routeTable(loadConfig(GatewayConfig, {})).map((r) => r.prefix);
     expect(new Set(prefixes).size).toBe(prefixes.length);
+  });
+});
+
+describe('isPublicRoute', () => {
+  it("lets payment providers' webhooks through without a token (POST /webhooks/<provider> only)", () => {
+    expect(isPublicRoute('POST', '/webhooks/stripe')).toBe(true);
+    expect(isPublicRoute('POST', '/webhooks/sandbox?x=1')).toBe(true);
+    expect(isPublicRoute('GET', '/webhooks/stripe')).toBe(false);
+    expect(isPublicRoute('POST', '/webhooks/stripe/extra')).toBe(false);
+    expect(isPublicRoute('POST', '/webhooks/')).toBe(false);
+    expect(isPublicRoute('POST', '/api/v1/payment-webhooks/1/replay')).toBe(false);
   });
 });

@@ -24,6 +24,10 @@ export function routeTable(c: GatewayConfig): UpstreamRoute[] {
 const PUBLIC_ROUTES: { method: string; path: RegExp }[] = [
   { method: 'POST', path: /^\/api\/v1\/auth\/(register|login|refresh|logout|verify-email|verify-email\/resend|password\/forgot|password\/reset)$/ },
   { method: 'GET', path: /^\/\.well-known\/jwks\.json$/ },
+  // Payment providers' webhooks (payment-service): the signature over the raw body is their authentication.
+  // Anonymous, so under the per-IP quota (RATE_LIMIT_ANONYMOUS_IP): a provider whose burst exceeds it gets
+  // 429 and delivers again later (Stripe retries for days), so events are delayed, never lost.
+  { method: 'POST', path: /^\/webhooks\/[a-z0-9-]+$/ },
 ];
 
 export function isPublicRoute(method: string, url: string): boolean {
