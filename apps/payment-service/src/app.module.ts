@@ -4,7 +4,9 @@ import { FriendshipProjectionModule, MembershipProjectionModule } from '@tally/p
 import { ServiceKitModule, ServiceRuntime } from '@tally/service-kit';
 import { IdempotencyModule } from './idempotency/idempotency.module';
 import { PaymentMethodModule } from './payment-methods/payment-method.module';
+import { PaymentModule } from './payments/payment.module';
 import { SettlementModule } from './settlements/settlement.module';
+import { PaymentWebhookModule } from './webhooks/payment-webhook.module';
 
 @Module({})
 export class AppModule {
@@ -13,7 +15,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ServiceKitModule.forRoot(runtime, identitySources(runtime.orm)), IdentityModule.forRoot(),
-        MembershipProjectionModule, FriendshipProjectionModule, IdempotencyModule, PaymentMethodModule, SettlementModule,
+        MembershipProjectionModule, FriendshipProjectionModule, IdempotencyModule, PaymentMethodModule, SettlementModule, PaymentModule, PaymentWebhookModule,
       ],
     };
   }
