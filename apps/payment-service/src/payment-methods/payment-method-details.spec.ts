@@ -52,6 +52,13 @@ describe('readPaymentDetails', () => {
     expect(refusal(() => readPaymentDetails('paypal', { email: 'not-an-email' }, NOW)).fields).toEqual(['details.email']);
   });
 
+  it('takes a Stripe PaymentMethod and Customer reference (what Stripe.js gave the client), and nothing else shaped like one', () => {
+    expect(readPaymentDetails('stripe', { payment_method_id: 'pm_card_visa', customer_id: 'cus_123', last4: '4242' }, NOW))
+      .toEqual({ payment_method_id: 'pm_card_visa', customer_id: 'cus_123', last4: '4242' });
+    expect(refusal(() => readPaymentDetails('stripe', { payment_method_id: 'card_123' }, NOW)).fields).toEqual(['details.payment_method_id']);
+    expect(refusal(() => readPaymentDetails('stripe', { customer_id: 'pm_x' }, NOW)).fields).toEqual(['details.customer_id']);
+  });
+
   it('takes cash without details, and refuses details that are not an object', () => {
     expect(readPaymentDetails('cash', undefined, NOW)).toEqual({});
     expect(refusal(() => readPaymentDetails('cash', { anything: 'x' }, NOW)).fields).toEqual(['details.anything']);

@@ -61,7 +61,17 @@ const RULES: Record<PaymentMethodType, TypeRule> = {
   },
   paypal: { fields: { email, handle }, oneOf: ['email', 'handle'] },
   venmo: { fields: { email, handle }, oneOf: ['email', 'handle'] },
-  stripe: { fields: { email, brand: text(20), last4: { kind: 'string', max: 4, pattern: /^\d{4}$/, message: 'must be the last 4 digits' } } },
+  // `payment_method_id`/`customer_id`: what Stripe.js (or a SetupIntent) gave the client for this card;
+  // the card itself never reaches Tally. Verified only when Stripe accepts a payment with it.
+  stripe: {
+    fields: {
+      email,
+      brand: text(20),
+      last4: { kind: 'string', max: 4, pattern: /^\d{4}$/, message: 'must be the last 4 digits' },
+      payment_method_id: { kind: 'string', max: 255, pattern: /^pm_[A-Za-z0-9_]{1,250}$/, message: 'must be a Stripe PaymentMethod id (pm_...)' },
+      customer_id: { kind: 'string', max: 255, pattern: /^cus_[A-Za-z0-9_]{1,250}$/, message: 'must be a Stripe Customer id (cus_...)' },
+    },
+  },
   cash: { fields: {} },
   other: { fields: { description: text(200) } },
 };
