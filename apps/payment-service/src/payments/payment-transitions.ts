@@ -85,7 +85,9 @@ export class PaymentTransitions {
   private async verifyMethod(em: EntityManager, p: Payment): Promise<void> {
     if (!this.methods || p.paymentService === 'sandbox') return;
     const method = await this.methods.findById(em, p.paymentMethodId);
-    if (!method?.externalId || (method.provider && method.provider !== p.paymentService)) return;
-    await this.methods.markVerified(em, method.id, p.paymentService, method.externalId);
+    const charged = typeof p.metadata.providerMethodId === 'string' ? p.metadata.providerMethodId : null;
+    const externalId = method?.externalId ?? charged;
+    if (!method || !externalId || (method.provider && method.provider !== p.paymentService)) return;
+    await this.methods.markVerified(em, method.id, p.paymentService, externalId);
   }
 }

@@ -74,7 +74,9 @@ export class PaymentService implements OnApplicationBootstrap {
         try {
           payment = await this.payments.insert(em, {
             id, settlementId: settlement.id, amount: paymentAmount(settlement.amount, settlement.currency), currencyId: settlement.currencyId,
-            currency: settlement.currency, paymentMethodId: method.id, paymentService: provider.name, createdById: userId, metadata: {},
+            currency: settlement.currency, paymentMethodId: method.id, paymentService: provider.name, createdById: userId,
+            // The provider's id of the method charged: the method is marked verified with it once the payment succeeds.
+            metadata: refs.externalId ? { providerMethodId: refs.externalId } : {},
           });
         } catch (err) {
           if (isUniqueViolation(err)) throw PaymentErrors.paymentInProgress();
@@ -148,18 +150,25 @@ export class PaymentService implements OnApplicationBootstrap {
     return p;
   }
 
-  /** The method as the provider knows it; refused when the provider cannot use it. */
+  /**
+   * The method as the provider knows it; refused when the provider cannot use it. At Stripe that is a
+   * PaymentMethod id (`pm_...`): the method's `externalId` once a provider confirmed it, else the
+   * `payment_method_id` its sealed details hold (collected by Stripe.js on the client), with the
+   * customer (`cus_...`) from `customer_id` or the method's metadata.
+   */
   private methodRefs(method: PaymentMethod, provider: PaymentProvider): { externalId: string | null; customerRef: string | null } {
     if (method.methodType === 'cash') throw PaymentErrors.paymentMethodNotSupported(provider.name, 'cash is settled by hand (confirm the settlement instead).');
     const meta = method.metadata ?? {};
-    const customer = typeof meta.customer === 'string' ? meta.customer : typeof meta.customerId === 'string' ? meta.customerId : null;
+    const pick = (v: unknown, pattern: RegExp): string | null => (typeof v === 'string' && pattern.test(v) ? v : null);
     if (provider.name === 'stripe') {
-      if (!method.externalId || (method.provider && method.provider !== 'stripe')) {
-        throw PaymentErrors.paymentMethodNotSupported('stripe', 'it is not registered with Stripe (no Stripe payment method id).');
-      }
-      return { externalId: method.externalId, customerRef: customer };
+      if (method.provider && method.provider !== 'stripe') throw PaymentErrors.paymentMethodNotSupported('stripe', `it is registered with ${method.provider}.`);
+      const details = method.externalId ? {} : this.methods.openDetails(method);
+      const externalId = method.externalId ?? pick(details.payment_method_id, /^pm_[A-Za-z0-9_]{1,250}$/);
+      if (!externalId) throw PaymentErrors.paymentMethodNotSupported('stripe', 'it has no Stripe payment method id (pm_...).');
+      const customerRef = pick(meta.customer ?? meta.customerId, /^cus_[A-Za-z0-9_]{1,250}$/) ?? pick(details.customer_id, /^cus_[A-Za-z0-9_]{1,250}$/);
+      return { externalId, customerRef };
     }
-    return { externalId: method.externalId ?? null, customerRef: customer };
+    return { externalId: method.externalId ?? null, customerRef: null };
   }
 
   private providerFailure(provider: PaymentProvider, err: unknown): Error {
