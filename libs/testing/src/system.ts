@@ -101,6 +101,13 @@ export class TallySystem {
     if (s.secretsKey) env.SECRETS_KEY = this.secretsKey;
     // Invitations a test makes overdue are expired within a second, not a minute.
     if (app === 'group-worker') env.INVITATION_EXPIRY_EVERY_SECONDS = '1';
+    // The sandbox provider posts its webhooks through this run's gateway, soon; a webhook that beat its
+    // payment's commit is retried within a second. Stripe (STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET,
+    // STRIPE_API_BASE of a LocalStripeServer) is off unless a test passes them through `env`.
+    if (app === 'payment-service') {
+      Object.assign(env, { SANDBOX_SETTLE_MS: '200', PAYMENT_WEBHOOK_BACKOFF_MS: '200' });
+      if (this.ports['api-gateway']) env.SANDBOX_WEBHOOK_URL = `${this.gatewayUrl}/webhooks/sandbox`;
+    }
     if (s.kind === 'gateway') {
       Object.assign(env, {
         // Runs register many users from one address: edge limits far above production's, keyed
