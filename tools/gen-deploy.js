@@ -26,6 +26,28 @@ const dbSecretKey = (database) => `${envName(database)}_DATABASE_URL`;
 /** `tally_secrets` key of a process's SECRETS_KEY, e.g. AUTH_SECRETS_KEY. */
 const secretsKeyKey = (s) => `${envName(s.database ?? s.name)}_SECRETS_KEY`;
 
+/**
+ * What one process reads beyond what its flags in the service list say: payment-service's providers.
+ * compose: lines under `environment:`; secrets: optional keys of tally-secrets (absent = off).
+ */
+const EXTRA = {
+  'payment-service': {
+    compose: [
+      '      # The sandbox provider settles payments without moving money (webhook through the gateway):',
+      '      # on in this local setup only; off by default wherever NODE_ENV is production.',
+      '      SANDBOX_ENABLED: "true"',
+      '      SANDBOX_WEBHOOK_URL: http://api-gateway:8080/webhooks/sandbox',
+      '      # Stripe is on when both are set (test keys for local use); its webhooks go to /webhooks/stripe.',
+      '      STRIPE_SECRET_KEY: ${STRIPE_SECRET_KEY:-}',
+      '      STRIPE_WEBHOOK_SECRET: ${STRIPE_WEBHOOK_SECRET:-}',
+    ],
+    secrets: [
+      ['STRIPE_SECRET_KEY', 'sk_live_CHANGE_ME', "Stripe's secret key; leave both Stripe keys out and the stripe provider is off"],
+      ['STRIPE_WEBHOOK_SECRET', 'whsec_CHANGE_ME', 'the signing secret of the Stripe webhook endpoint (https://<host>/webhooks/stripe)'],
+    ],
+  },
+};
+
 // ------------------------------------------------------------------------------ docker-compose.yml
 
 function composeService(s, c) {
@@ -48,6 +70,7 @@ function composeService(s, c) {
     L.push('      # (openssl rand -base64 32) anywhere real data lives.');
     L.push('      SECRETS_KEY: ${TALLY_SECRETS_KEY:-bG9jYWwtZGV2LW9ubHktc2VjcmV0cy1rZXktMzJiISE=}');
   }
+  for (const line of EXTRA[s.name]?.compose ?? []) L.push(line);
   if (s.kind === 'gateway') {
     for (const u of c.routedServices()) L.push(`      ${c.upstreamUrlEnv(u.name)}: http://${u.name}:${u.port}`);
     L.push('    ports:', `      - "${s.port}:${s.port}"`);
@@ -335,6 +358,10 @@ spec:
   if (s.database) out.push(secretEnv('DATABASE_URL', dbSecretKey(s.database)));
   if (s.secretsKey) out.push(secretEnv('SECRETS_KEY', secretsKeyKey(s)));
   if (s.redis) out.push(secretEnv('REDIS_URL', 'REDIS_URL'));
+  for (const [env] of EXTRA[s.name]?.secrets ?? []) {
+    out.push(`${secretEnv(env, env)}                  optional: true
+`);
+  }
   if (kind === 'gateway') {
     out.push('            # the in-cluster Services of the processes it forwards to\n');
     for (const u of c.routedServices()) {
@@ -530,6 +557,9 @@ stringData:`];
     }
   }
   if (c.SERVICES.some((s) => s.redis)) L.push('  REDIS_URL: redis://:CHANGE_ME@redis.example.internal:6379');
+  for (const s of c.SERVICES) {
+    for (const [key, placeholder, what] of EXTRA[s.name]?.secrets ?? []) L.push(`  # ${s.name}: ${what}.`, `  ${key}: ${placeholder}`);
+  }
   return L.join('\n') + '\n';
 }
 
