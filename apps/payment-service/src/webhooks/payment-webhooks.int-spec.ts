@@ -320,6 +320,13 @@ describe('POST /webhooks/:provider', () => {
     expect((await post(stripe.sign(body))).status).toBe(200);
   });
 
+  it('is documented as public (no bearer) in the service\'s OpenAPI document, the admin routes as not', async () => {
+    const doc = (await call('GET', '/openapi.json')).body;
+    expect(doc.paths['/webhooks/{provider}'].post.security).toEqual([]);
+    expect(doc.paths['/api/v1/payment-webhooks/{id}/replay'].post.security).not.toEqual([]);
+    expect(doc.paths['/api/v1/payments'].post.security).not.toEqual([]);
+  });
+
   it('a webhook that beats the payment\'s commit is retried, then applied once the payment exists', async () => {
     stripe.autoDeliver = false;
     // The provider knows the intent; our row is not committed yet (the create's transaction still open).
