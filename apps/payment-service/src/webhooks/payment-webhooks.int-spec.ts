@@ -172,6 +172,22 @@ describe('POST /api/v1/payments', () => {
     expect((await call('GET', `/api/v1/payments?settlementId=${s.id}`, { user: randomUUID() })).status).toBe(404);
   });
 
+  it('pays with a stripe method added through the API: the pm_ and cus_ ids of its sealed details', async () => {
+    stripe.nextIntent = 'hold';
+    const s = await settlement();
+    const added = await call('POST', '/api/v1/payment-methods', {
+      user: s.payer, body: { methodType: 'stripe', name: 'Visa via Stripe', details: { payment_method_id: 'pm_card_visa', customer_id: 'cus_test123', last4: '4242' } },
+    });
+    expect(added.status).toBe(201);
+    const res = await pay(s, added.body.id);
+    expect(res.status).toBe(201);
+    expect(stripe.intents.get(res.body.externalTransactionId)).toMatchObject({ payment_method: 'pm_card_visa', customer: 'cus_test123' });
+    stripe.succeed(res.body.externalTransactionId);
+    await expectEventually(async () => expect((await paymentRow(res.body.id)).status).toBe('completed'));
+    expect((await q(`SELECT is_verified, provider, external_id FROM payment_methods WHERE id = $1`, [added.body.id]))[0])
+      .toEqual({ is_verified: true, provider: 'stripe', external_id: 'pm_card_visa' });
+  });
+
   it('answers the same payment for the same Idempotency-Key, and refuses a second live payment (409)', async () => {
     stripe.nextIntent = 'hold';
     const s = await settlement();
