@@ -551,7 +551,9 @@ stringData:`];
       const db = c.databaseName(s.database);
       L.push(`  ${dbSecretKey(s.database)}: postgres://${db}:CHANGE_ME@postgres.example.internal:5432/${db}`);
     }
-    if (s.secretsKey) {
+    // A worker shares its service's database and so its sealing key: listed once.
+    if (s.secretsKey && !done.has(secretsKeyKey(s))) {
+      done.add(secretsKeyKey(s));
       L.push(`  # 32 random bytes, base64 (openssl rand -base64 32): seals ${s.name}'s private keys and sensitive settings.`);
       L.push(`  ${secretsKeyKey(s)}: CHANGE_ME`);
     }
