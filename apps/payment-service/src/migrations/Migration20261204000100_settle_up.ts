@@ -31,7 +31,8 @@ export class Migration20261204000100_settle_up extends Migration {
       ADD COLUMN removed_at TIMESTAMPTZ,
       ADD CONSTRAINT check_verified CHECK (is_verified = (verified_at IS NOT NULL)),
       ADD CONSTRAINT check_removed_inactive CHECK (removed_at IS NULL OR NOT is_active)`);
-    this.addSql(`CREATE UNIQUE INDEX uq_payment_method_external ON payment_methods (provider, external_id) WHERE external_id IS NOT NULL`);
+    // Not unique: a test-mode id (pm_card_visa) or a card added twice may be the same reference.
+    this.addSql(`CREATE INDEX idx_payment_method_external ON payment_methods (provider, external_id) WHERE external_id IS NOT NULL`);
 
     this.addSql(`CREATE TABLE settlements (
       id UUID PRIMARY KEY,
