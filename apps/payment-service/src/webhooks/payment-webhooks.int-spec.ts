@@ -9,6 +9,7 @@ import { JwtService } from '@nestjs/jwt';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
+import { currencyId } from '@tally/contracts';
 import { IdentityProjectionRepository } from '@tally/identity';
 import { inTransaction } from '@tally/persistence';
 import { RunningWorker, ServiceRuntime, bootstrapHttpService, startWorker } from '@tally/service-kit';
@@ -111,7 +112,6 @@ async function settlement(amount = '12.50', currency = 'EUR') {
   const payer = randomUUID();
   const payee = randomUUID();
   const id = randomUUID();
-  const { currencyId } = await import('@tally/contracts');
   await pool.query(
     `INSERT INTO settlements (id, payer_id, payee_id, amount, currency_id, currency, method, status, created_by_id) VALUES ($1, $2, $3, $4, $5, $6, 'automatic', 'pending', $2)`,
     [id, payer, payee, amount, currencyId(currency), currency],
