@@ -2,10 +2,12 @@ import { MigrationEntry } from '@tally/persistence';
 import { Migration20261201000100_identity_projection_event_time } from './Migration20261201000100_identity_projection_event_time';
 import { Migration20261122000600_init } from './Migration20261122000600_init';
 import { Migration20261202000200_notification_without_account } from './Migration20261202000200_notification_without_account';
+import { Migration20261206000100_notifications_from_events } from './Migration20261206000100_notifications_from_events';
 
 /** Applied in this order; never edit a shipped migration, add a new one. */
 export const migrations: MigrationEntry[] = [
   { name: 'Migration20261122000600_init', class: Migration20261122000600_init },
   { name: 'Migration20261201000100_identity_projection_event_time', class: Migration20261201000100_identity_projection_event_time },
   { name: 'Migration20261202000200_notification_without_account', class: Migration20261202000200_notification_without_account },
+  { name: 'Migration20261206000100_notifications_from_events', class: Migration20261206000100_notifications_from_events },
 ];
