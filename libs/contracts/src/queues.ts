@@ -3,6 +3,7 @@ export const Queues = {
   emailDelivery: 'email-delivery',
   groupInvitations: 'group-invitations',
   paymentWebhooks: 'payment-webhooks',
+  pushDelivery: 'push-delivery',
   settlementReminders: 'settlement-reminders',
 } as const;
 export type QueueName = (typeof Queues)[keyof typeof Queues];
@@ -13,6 +14,7 @@ export enum JobName {
   ExpireInvitations = 'expire-invitations',
   ProcessPaymentWebhook = 'process-payment-webhook',
   RemindOverdueSettlements = 'remind-overdue-settlements',
+  SendPush = 'send-push',
 }
 
 /** What every job's data may carry: the request id it started from (logs, traces). */
@@ -39,6 +41,16 @@ export interface ProcessPaymentWebhookJob extends JobContext {
   webhookId: string;
 }
 
+/**
+ * Sends one notification to one push device (web push now; ios/android adapters report "not
+ * configured"). The job id is `<notificationId>:<deviceId>`, so enqueueing twice is harmless.
+ */
+export interface SendPushJob extends JobContext {
+  notificationId: string;
+  /** push_devices.device_id in notification-service's database (auth's device id). */
+  deviceId: string;
+}
+
 /** Publishes settlement.overdue once for each pending settlement past its due date (payment-worker's schedule). */
 export type RemindOverdueSettlementsJob = JobContext;
 
@@ -47,6 +59,7 @@ export interface JobPayloads {
   [JobName.ExpireInvitations]: ExpireInvitationsJob;
   [JobName.ProcessPaymentWebhook]: ProcessPaymentWebhookJob;
   [JobName.RemindOverdueSettlements]: RemindOverdueSettlementsJob;
+  [JobName.SendPush]: SendPushJob;
 }
 
 /** The data of a job, by name (immich's `JobOf`). */
@@ -58,4 +71,5 @@ export const JobQueues = {
   [JobName.ExpireInvitations]: Queues.groupInvitations,
   [JobName.ProcessPaymentWebhook]: Queues.paymentWebhooks,
   [JobName.RemindOverdueSettlements]: Queues.settlementReminders,
+  [JobName.SendPush]: Queues.pushDelivery,
 } as const satisfies Record<JobName, QueueName>;
