@@ -3,6 +3,7 @@ import { IdentityModule, identitySources } from '@tally/identity';
 import { ServiceKitModule } from '@tally/service-kit';
 import { EMAIL_QUEUE } from './notifications/notification.handlers';
 import { NotificationModule } from './notifications/notification.module';
+import { ProducerModule } from './producers/producer.module';
 import type { NotificationRuntime } from './runtime';
 
 @Module({})
@@ -11,7 +12,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [ServiceKitModule.forRoot(runtime, identitySources(runtime.orm)), IdentityModule.forRoot({ keepEmail: true }), NotificationModule],
+      imports: [ServiceKitModule.forRoot(runtime, identitySources(runtime.orm)), IdentityModule.forRoot({ keepEmail: true }), NotificationModule, ProducerModule],
       providers: [{ provide: EMAIL_QUEUE, useValue: emailQueue }],
       exports: [EMAIL_QUEUE],
     };

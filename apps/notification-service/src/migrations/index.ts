@@ -3,6 +3,7 @@ import { Migration20261201000100_identity_projection_event_time } from './Migrat
 import { Migration20261122000600_init } from './Migration20261122000600_init';
 import { Migration20261202000200_notification_without_account } from './Migration20261202000200_notification_without_account';
 import { Migration20261206000100_notifications_from_events } from './Migration20261206000100_notifications_from_events';
+import { Migration20261206000300_group_members_projection } from './Migration20261206000300_group_members_projection';
 
 /** Applied in this order; never edit a shipped migration, add a new one. */
 export const migrations: MigrationEntry[] = [
@@ -10,4 +11,5 @@ export const migrations: MigrationEntry[] = [
   { name: 'Migration20261201000100_identity_projection_event_time', class: Migration20261201000100_identity_projection_event_time },
   { name: 'Migration20261202000200_notification_without_account', class: Migration20261202000200_notification_without_account },
   { name: 'Migration20261206000100_notifications_from_events', class: Migration20261206000100_notifications_from_events },
+  { name: 'Migration20261206000300_group_members_projection', class: Migration20261206000300_group_members_projection },
 ];

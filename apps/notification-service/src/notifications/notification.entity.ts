@@ -21,6 +21,8 @@ export class Notification {
    */
   @Property({ type: 'uuid', nullable: true }) userId?: string | null;
   @Property({ type: 'uuid', nullable: true }) senderId?: string | null;
+  /** The event it came from: one notification per event and recipient (UNIQUE (source_event_id, user_id)). */
+  @Property({ type: 'uuid', nullable: true }) sourceEventId?: string | null;
   @Property({ type: 'string', length: 30 }) notificationType!: string;
   @Property({ type: 'string', length: 200 }) title!: string;
   /** User-facing text; never holds a secret (tokens live in `secretToken` until delivery). */

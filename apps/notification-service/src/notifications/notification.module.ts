@@ -4,5 +4,5 @@ import { NotificationHandlers } from './notification.handlers';
 import { NotificationRepository } from './notification.repository';
 import { NotificationService } from './notification.service';
 
-@Module({ controllers: [NotificationController, NotificationHandlers], providers: [NotificationService, NotificationRepository] })
+@Module({ controllers: [NotificationController, NotificationHandlers], providers: [NotificationService, NotificationRepository], exports: [NotificationService] })
 export class NotificationModule {}

@@ -71,7 +71,7 @@ describe('NotificationService.recordGroupInvitation', () => {
     expect(lookedUp).toEqual(['Bob@Example.com']);
     expect(n).toMatchObject({
       userId: ACCOUNT_ID, senderId: INVITER_ID, notificationType: 'group_invitation', recipient: 'Bob@Example.com',
-      deliveryChannels: ['email'], deliveryStatus: 'pending', relatedObjectType: 'group_invitation', relatedObjectId: INVITATION_ID,
+      deliveryChannels: ['email', 'in_app'], sourceEventId: '2c3d4e5f-6071-4b8c-9d0e-1f2a3b4c5d6e', deliveryStatus: 'pending', relatedObjectType: 'group_invitation', relatedObjectId: INVITATION_ID,
       actionUrl: `/invitations/${INVITATION_ID}`, expiresAt: new Date('2026-12-09T10:00:00.000Z'), title: 'Ann invited you to Trip to Lisbon',
     });
     expect(n!.secretToken).toBeUndefined();
@@ -83,7 +83,7 @@ describe('NotificationService.recordGroupInvitation', () => {
     const { service, inserted } = setup(null);
     const n = await service.recordGroupInvitation({} as EntityManager, event({ inviterName: null }), undefined);
     expect(inserted).toEqual([n]);
-    expect(n).toMatchObject({ userId: null, recipient: 'Bob@Example.com', title: 'Someone invited you to Trip to Lisbon' });
+    expect(n).toMatchObject({ userId: null, recipient: 'Bob@Example.com', deliveryChannels: ['email'], sourceEventId: null, title: 'Someone invited you to Trip to Lisbon' });
     expect(n!.metadata).not.toHaveProperty('correlationId');
   });
 

@@ -1,12 +1,36 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { freshEm } from '@tally/persistence';
+import { freshEm, inTransaction } from '@tally/persistence';
 import { EmailVerificationRequestedData, EventEnvelope, InvitationEventData, PasswordResetRequestedData, RegistrationAttemptedData } from '@tally/contracts';
-import { Page } from '@tally/service-kit';
+import { CursorPage, cursorPage, decodeCursor } from '@tally/service-kit';
 import { RESET_PASSWORD_PATH, VERIFY_EMAIL_PATH, formatExpiry, invitationPath, maskSecrets } from '../delivery/email-renderer';
 import { Notification, NotificationTypes } from './notification.entity';
-import { NotificationRepository } from './notification.repository';
+import { NotificationErrors } from './notification.exceptions';
+import { InAppRow, NotificationRepository } from './notification.repository';
+import { NOTIFICATION_TYPES, NotificationType } from './notification-types';
+
+/** What a producer asks for: one in-app notification for one person, from one event. */
+export interface InAppDraft {
+  userId: string;
+  type: NotificationType;
+  title: string;
+  message: string;
+  /** Defaults to the type's priority. */
+  priority?: string;
+  senderId?: string | null;
+  relatedObjectType?: string | null;
+  relatedObjectId?: string | null;
+  actionUrl?: string | null;
+  metadata?: Record<string, unknown>;
+}
+
+export interface ListNotificationsQuery {
+  limit: number;
+  cursor?: string;
+  unread?: boolean;
+  type?: string;
+}
 
 export interface NotificationView {
   id: string;
@@ -51,9 +75,62 @@ export function toNotificationView(n: Notification): NotificationView {
 export class NotificationService {
   constructor(private readonly orm: MikroORM, private readonly notifications: NotificationRepository) {}
 
-  async listForUser(userId: string, limit: number, offset: number): Promise<Page<NotificationView>> {
-    const [rows, total] = await this.notifications.findForUser(freshEm(this.orm), userId, limit, offset);
-    return { items: rows.map(toNotificationView), total, limit, offset };
+  /** The caller's notifications, newest first, a page after `cursor`; only unread ones or of one type when asked. */
+  async listForUser(userId: string, q: ListNotificationsQuery): Promise<CursorPage<NotificationView>> {
+    const after = decodeCursor(q.cursor);
+    const rows = await this.notifications.findForUser(freshEm(this.orm), userId, { unreadOnly: q.unread === true, type: q.type, after }, q.limit + 1);
+    return cursorPage(rows, q.limit, (n) => ({ at: n.createdAt, id: n.id }), toNotificationView);
+  }
+
+  async unreadCount(userId: string): Promise<{ count: number }> {
+    return { count: await this.notifications.countUnread(freshEm(this.orm), userId) };
+  }
+
+  /** The caller's own notification; anyone else's is NOTIFICATION_NOT_FOUND. */
+  async get(userId: string, id: string): Promise<NotificationView> {
+    const n = await this.notifications.findOwn(freshEm(this.orm), userId, id);
+    if (!n) throw NotificationErrors.notFound();
+    return toNotificationView(n);
+  }
+
+  /** Marks it read (reading it again keeps the first read time) and returns it. */
+  async markRead(userId: string, id: string): Promise<NotificationView> {
+    const found = await inTransaction(this.orm, (em) => this.notifications.markRead(em, userId, id, new Date()));
+    if (!found) throw NotificationErrors.notFound();
+    return this.get(userId, id);
+  }
+
+  async markAllRead(userId: string): Promise<{ updated: number }> {
+    return { updated: await inTransaction(this.orm, (em) => this.notifications.markAllRead(em, userId, new Date())) };
+  }
+
+  async delete(userId: string, id: string): Promise<void> {
+    const deleted = await inTransaction(this.orm, (em) => this.notifications.deleteOwn(em, userId, id));
+    if (!deleted) throw NotificationErrors.notFound();
+  }
+
+  /**
+   * Stores an event's in-app notifications in the consumer's transaction, at most one per person
+   * (the last draft for someone wins), never for the one who caused it, and once per event however
+   * often it is delivered. Returns how many were new.
+   */
+  recordInApp(em: EntityManager, event: Pick<EventEnvelope, 'id' | 'type' | 'source'>, actorId: string | null | undefined, drafts: readonly InAppDraft[]): Promise<number> {
+    const byUser = new Map<string, InAppDraft>();
+    for (const d of drafts) if (d.userId && d.userId !== actorId) byUser.set(d.userId, d);
+    const rows: InAppRow[] = [...byUser.values()].map((d) => ({
+      id: randomUUID(),
+      userId: d.userId,
+      senderId: d.senderId === undefined ? (actorId ?? null) : d.senderId,
+      type: d.type,
+      title: clip(d.title, 200),
+      message: d.message,
+      priority: d.priority ?? NOTIFICATION_TYPES[d.type].priority,
+      relatedObjectType: d.relatedObjectType ?? null,
+      relatedObjectId: d.relatedObjectId ?? null,
+      actionUrl: d.actionUrl ? clip(d.actionUrl, 500) : null,
+      metadata: { eventId: event.id, eventType: event.type, source: event.source, ...(d.metadata ?? {}) },
+    }));
+    return this.notifications.insertInApp(em, event.id, rows);
   }
 
   /**
@@ -171,7 +248,9 @@ export class NotificationService {
       invitationMessage: d.message,
       expiresAt: expiresAt.toISOString(),
     };
-    n.deliveryChannels = ['email'];
+    // An invitee with an account sees it in the app too (this same row: one per event and person).
+    n.deliveryChannels = n.userId ? ['email', 'in_app'] : ['email'];
+    n.sourceEventId = n.userId ? event.id : null;
     n.recipient = d.email;
     n.deliveryStatus = 'pending';
     n.expiresAt = expiresAt;
