@@ -15,6 +15,8 @@ export enum JobName {
   ProcessPaymentWebhook = 'process-payment-webhook',
   RemindOverdueSettlements = 'remind-overdue-settlements',
   SendPush = 'send-push',
+  DeliverEmail = 'deliver-email',
+  SendDigests = 'send-digests',
 }
 
 /** What every job's data may carry: the request id it started from (logs, traces). */
@@ -42,14 +44,21 @@ export interface ProcessPaymentWebhookJob extends JobContext {
 }
 
 /**
- * Sends one notification to one push device (web push now; ios/android adapters report "not
- * configured"). The job id is `<notificationId>:<deviceId>`, so enqueueing twice is harmless.
+ * Sends one planned push delivery (a `notification_deliveries` row: one notification to one push
+ * device; web push now, ios/android adapters report "not configured"). The row id is the job id,
+ * so enqueueing twice is harmless.
  */
 export interface SendPushJob extends JobContext {
-  notificationId: string;
-  /** push_devices.device_id in notification-service's database (auth's device id). */
-  deviceId: string;
+  deliveryId: string;
 }
+
+/** Sends one planned email delivery (a `notification_deliveries` row) of a domain notification; the row id is the job id. */
+export interface DeliverEmailJob extends JobContext {
+  deliveryId: string;
+}
+
+/** Sends the digests that are due: each recipient's waiting email deliveries as one email (a repeating job). */
+export type SendDigestsJob = JobContext;
 
 /** Publishes settlement.overdue once for each pending settlement past its due date (payment-worker's schedule). */
 export type RemindOverdueSettlementsJob = JobContext;
@@ -60,6 +69,8 @@ export interface JobPayloads {
   [JobName.ProcessPaymentWebhook]: ProcessPaymentWebhookJob;
   [JobName.RemindOverdueSettlements]: RemindOverdueSettlementsJob;
   [JobName.SendPush]: SendPushJob;
+  [JobName.DeliverEmail]: DeliverEmailJob;
+  [JobName.SendDigests]: SendDigestsJob;
 }
 
 /** The data of a job, by name (immich's `JobOf`). */
@@ -72,4 +83,6 @@ export const JobQueues = {
   [JobName.ProcessPaymentWebhook]: Queues.paymentWebhooks,
   [JobName.RemindOverdueSettlements]: Queues.settlementReminders,
   [JobName.SendPush]: Queues.pushDelivery,
+  [JobName.DeliverEmail]: Queues.emailDelivery,
+  [JobName.SendDigests]: Queues.emailDelivery,
 } as const satisfies Record<JobName, QueueName>;

@@ -4,6 +4,7 @@ import { Migration20261122000600_init } from './Migration20261122000600_init';
 import { Migration20261202000200_notification_without_account } from './Migration20261202000200_notification_without_account';
 import { Migration20261206000100_notifications_from_events } from './Migration20261206000100_notifications_from_events';
 import { Migration20261206000300_group_members_projection } from './Migration20261206000300_group_members_projection';
+import { Migration20261206000400_deliveries_and_push_devices } from './Migration20261206000400_deliveries_and_push_devices';
 
 /** Applied in this order; never edit a shipped migration, add a new one. */
 export const migrations: MigrationEntry[] = [
@@ -12,4 +13,5 @@ export const migrations: MigrationEntry[] = [
   { name: 'Migration20261202000200_notification_without_account', class: Migration20261202000200_notification_without_account },
   { name: 'Migration20261206000100_notifications_from_events', class: Migration20261206000100_notifications_from_events },
   { name: 'Migration20261206000300_group_members_projection', class: Migration20261206000300_group_members_projection },
+  { name: 'Migration20261206000400_deliveries_and_push_devices', class: Migration20261206000400_deliveries_and_push_devices },
 ];
