@@ -105,7 +105,7 @@ export const SERVICES = [
   },
   {
     name: 'notification-service', kind: 'api', app: 'notification-service', entry: 'main.js', port: 3006, database: 'notification',
-    routes: ['/api/v1/notifications', '/api/v1/notification-preferences'],
+    routes: ['/api/v1/notifications', '/api/v1/notification-preferences', '/api/v1/notification-templates'],
     workers: ['notification-worker'], queues: [], kafka: true, redis: true, smtp: true, secretsKey: false, ...health,
     dependsOn: ['auth-service'],
   },

@@ -5,6 +5,7 @@ import { Migration20261202000200_notification_without_account } from './Migratio
 import { Migration20261206000100_notifications_from_events } from './Migration20261206000100_notifications_from_events';
 import { Migration20261206000300_group_members_projection } from './Migration20261206000300_group_members_projection';
 import { Migration20261206000400_deliveries_and_push_devices } from './Migration20261206000400_deliveries_and_push_devices';
+import { Migration20261206000500_notification_template_defaults } from './Migration20261206000500_notification_template_defaults';
 
 /** Applied in this order; never edit a shipped migration, add a new one. */
 export const migrations: MigrationEntry[] = [
@@ -14,4 +15,5 @@ export const migrations: MigrationEntry[] = [
   { name: 'Migration20261206000100_notifications_from_events', class: Migration20261206000100_notifications_from_events },
   { name: 'Migration20261206000300_group_members_projection', class: Migration20261206000300_group_members_projection },
   { name: 'Migration20261206000400_deliveries_and_push_devices', class: Migration20261206000400_deliveries_and_push_devices },
+  { name: 'Migration20261206000500_notification_template_defaults', class: Migration20261206000500_notification_template_defaults },
 ];
