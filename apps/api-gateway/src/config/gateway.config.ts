@@ -43,6 +43,12 @@ export class GatewayConfig extends BaseServiceConfig implements Record<UpstreamU
 
   /** An upstream that has not answered by then gives 504. */
   @IsInt() @Min(100) @Max(120000) UPSTREAM_TIMEOUT_MS: number = 15000;
+  /**
+   * Streaming routes (routes.ts `STREAM_ROUTES`: the notification stream) have no total limit: once
+   * the upstream answered (within UPSTREAM_TIMEOUT_MS) the stream stays open while bytes keep coming,
+   * and is cut after this long without one (the service sends a heartbeat every 15 s).
+   */
+  @IsInt() @Min(1000) @Max(3_600_000) STREAM_IDLE_TIMEOUT_MS: number = 60_000;
 
   /** Comma-separated allowed origins for CORS; empty means no cross-origin access. */
   @IsOptional() @IsString() CORS_ORIGINS: string = '';

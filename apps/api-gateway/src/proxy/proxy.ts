@@ -11,7 +11,7 @@ import { GatewayConfig } from '../config/gateway.config';
 import { FailMode, LimitCheck, LimitDecision, RateLimiter, bindingQuota, rateLimitHeaders } from '../rate-limit/rate-limiter';
 import { RatePolicies } from '../rate-limit/policies';
 import { accountFromBody, accountKey, clientIpKey, userKey } from '../rate-limit/client-keys';
-import { SensitiveRoute, isPublicRoute, routeTable, sensitiveRoute } from './routes';
+import { SensitiveRoute, isPublicRoute, isStreamRoute, routeTable, sensitiveRoute } from './routes';
 
 export function sendProblem(reply: FastifyReply, status: number, detail: string, extra: Record<string, unknown> = {}) {
   return reply.status(status).header('content-type', PROBLEM_CONTENT_TYPE).send({ ...problem(status, detail, extra), instance: reply.request.url.split('?')[0] });
@@ -169,6 +169,13 @@ export function gatewayVerifier(config: GatewayConfig, logger: Logger): AccessTo
 export async function installProxy(fastify: FastifyInstance, deps: EdgeDeps): Promise<void> {
   const { config, logger } = deps;
   const gate = createGate(deps, gatewayVerifier(config, logger));
+  // Open event streams end when the gateway closes (clients reconnect to another replica and resume
+  // with Last-Event-ID); otherwise closing would wait for them until SHUTDOWN_TIMEOUT_MS.
+  const streams = new Set<FastifyReply['raw']>();
+  fastify.addHook('preClose', (done) => {
+    for (const raw of streams) raw.destroy();
+    done();
+  });
 
   await fastify.register(async (scope) => {
     scope.removeAllContentTypeParsers();
@@ -191,6 +198,12 @@ export async function installProxy(fastify: FastifyInstance, deps: EdgeDeps): Pr
             void sendProblem(reply, 504, `${route.service} did not answer in time.`);
           }, config.UPSTREAM_TIMEOUT_MS);
           reply.raw.once('close', () => clearTimeout(deadline));
+          if (isStreamRoute(req.method, req.url)) {
+            streams.add(reply.raw);
+            reply.raw.once('close', () => streams.delete(reply.raw));
+            // No total limit, only an idle one (undici's bodyTimeout is the gap between two chunks).
+            return reply.from(dest, { ...options, timeout: config.STREAM_IDLE_TIMEOUT_MS });
+          }
           const body = req.body;
           if (Buffer.isBuffer(body) && req.method !== 'GET' && req.method !== 'HEAD') {
             const contentType = req.headers['content-type'] ?? 'application/octet-stream';

@@ -67,3 +67,15 @@ export function sensitiveRoute(method: string, url: string): SensitiveRoute | un
   if (method !== 'POST') return undefined;
   return SENSITIVE[canonicalPath(url)];
 }
+
+/**
+ * Long-lived responses (Server-Sent Events), proxied without the UPSTREAM_TIMEOUT_MS body limit:
+ * only STREAM_IDLE_TIMEOUT_MS of silence cuts them. Passed through unbuffered and uncompressed, with
+ * Last-Event-ID forwarded like every other request header.
+ */
+const STREAM_ROUTES: { method: string; path: string }[] = [{ method: 'GET', path: '/api/v1/notifications/stream' }];
+
+export function isStreamRoute(method: string, url: string): boolean {
+  const path = canonicalPath(url);
+  return STREAM_ROUTES.some((r) => r.method === method && r.path === path);
+}
