@@ -43,7 +43,7 @@ export class UpdateTemplateDto {
   @IsOptional() @IsString({ message: 'body must be text' }) @Length(1, 20000, { message: 'body must be 1 to 20000 characters' })
   body?: string;
 
-  @IsOptional() @IsVariableDocs()
+  @IsOptional() @IsObject({ message: 'variables must be an object' }) @IsVariableDocs()
   variables?: Record<string, string>;
 
   @IsOptional() @IsBoolean({ message: 'isActive must be true or false' })
@@ -67,7 +67,7 @@ export class CreateTemplateDto {
   @IsDefined() @IsString({ message: 'body must be text' }) @Length(1, 20000, { message: 'body must be 1 to 20000 characters' })
   body!: string;
 
-  @IsOptional() @IsVariableDocs()
+  @IsOptional() @IsObject({ message: 'variables must be an object' }) @IsVariableDocs()
   variables?: Record<string, string>;
 
   @IsOptional() @IsBoolean({ message: 'isActive must be true or false' })
