@@ -97,7 +97,8 @@ const deviceSchema = {
     userId: uuid,
     deviceType: { enum: ['ios', 'android', 'web'] },
     deviceName: { type: ['string', 'null'], maxLength: 100 },
-    deviceToken: { type: 'string', minLength: 1, maxLength: 255 },
+    // APNs/FCM tokens (≤ 255) or a web device's PushSubscription JSON (≤ 2048; auth-service validates it).
+    deviceToken: { type: 'string', minLength: 1, maxLength: 2048 },
     isActive: { type: 'boolean' },
     at: dateTime,
   },

@@ -5,6 +5,7 @@ import { Migration20261122000300_people } from './Migration20261122000300_people
 import { Migration20261122000400_admin } from './Migration20261122000400_admin';
 import { Migration20261201000500_signing_key_states } from './Migration20261201000500_signing_key_states';
 import { Migration20261202000100_login_attempt_times_and_refresh_parents } from './Migration20261202000100_login_attempt_times_and_refresh_parents';
+import { Migration20261206000100_web_push_device_tokens } from './Migration20261206000100_web_push_device_tokens';
 
 /** Applied in this order; never edit a shipped migration, add a new one. */
 export const migrations: MigrationEntry[] = [
@@ -14,4 +15,5 @@ export const migrations: MigrationEntry[] = [
   { name: 'Migration20261122000400_admin', class: Migration20261122000400_admin },
   { name: 'Migration20261201000500_signing_key_states', class: Migration20261201000500_signing_key_states },
   { name: 'Migration20261202000100_login_attempt_times_and_refresh_parents', class: Migration20261202000100_login_attempt_times_and_refresh_parents },
+  { name: 'Migration20261206000100_web_push_device_tokens', class: Migration20261206000100_web_push_device_tokens },
 ];

@@ -7,7 +7,8 @@ export type DeviceType = 'ios' | 'android' | 'web';
 export class UserDevice {
   @PrimaryKey({ type: 'uuid' }) id!: string;
   @Property({ type: 'uuid' }) userId!: string;
-  @Property({ type: 'string', length: 255, unique: true }) deviceToken!: string;
+  /** APNs/FCM token (≤ 255), or a web device's PushSubscription JSON (≤ 2048). A secret: never returned or logged. */
+  @Property({ type: 'string', length: 2048, unique: true }) deviceToken!: string;
   @Property({ type: 'string', length: 20 }) deviceType!: DeviceType;
   @Property({ type: 'string', length: 100, nullable: true }) deviceName?: string | null;
   @Property({ type: 'boolean' }) isActive: boolean = true;
