@@ -27,7 +27,8 @@ const dbSecretKey = (database) => `${envName(database)}_DATABASE_URL`;
 const secretsKeyKey = (s) => `${envName(s.database ?? s.name)}_SECRETS_KEY`;
 
 /**
- * What one process reads beyond what its flags in the service list say: payment-service's providers.
+ * What one process reads beyond what its flags in the service list say: payment-service's providers,
+ * notification-worker's VAPID keys.
  * compose: lines under `environment:`; secrets: optional keys of tally-secrets (absent = off).
  */
 const EXTRA = {
@@ -44,6 +45,18 @@ const EXTRA = {
     secrets: [
       ['STRIPE_SECRET_KEY', 'sk_live_CHANGE_ME', "Stripe's secret key; leave both Stripe keys out and the stripe provider is off"],
       ['STRIPE_WEBHOOK_SECRET', 'whsec_CHANGE_ME', 'the signing secret of the Stripe webhook endpoint (https://<host>/webhooks/stripe)'],
+    ],
+  },
+  'notification-worker': {
+    compose: [
+      '      # Web push (VAPID). Unset here, the worker generates a pair at start and logs the public key',
+      '      # (it changes on restart); set both (npx web-push generate-vapid-keys) to keep subscriptions.',
+      '      VAPID_PUBLIC_KEY: ${VAPID_PUBLIC_KEY:-}',
+      '      VAPID_PRIVATE_KEY: ${VAPID_PRIVATE_KEY:-}',
+    ],
+    secrets: [
+      ['VAPID_PUBLIC_KEY', 'CHANGE_ME_87_CHARS_BASE64URL', 'web push VAPID public key (npx web-push generate-vapid-keys; the web app subscribes with it); required in production'],
+      ['VAPID_PRIVATE_KEY', 'CHANGE_ME_43_CHARS_BASE64URL', 'web push VAPID private key, the pair of VAPID_PUBLIC_KEY; required in production'],
     ],
   },
 };

@@ -4,3 +4,4 @@ export * from './eventually';
 export * from './ports';
 export * from './system';
 export * from './stripe-server';
+export * from './push-endpoint';

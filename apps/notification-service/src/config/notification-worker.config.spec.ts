@@ -22,4 +22,17 @@ describe('NotificationWorkerConfig', () => {
     expect(() => loadConfig(NotificationWorkerConfig, { ...env, SMTP_HOST: undefined })).toThrow(ConfigValidationError);
     expect(() => loadConfig(NotificationWorkerConfig, { ...env, APP_PUBLIC_URL: 'localhost' })).toThrow(ConfigValidationError);
   });
+
+  it('has the web push defaults, takes a VAPID key pair and refuses malformed keys or subject', () => {
+    const c = loadConfig(NotificationWorkerConfig, env);
+    expect(c).toMatchObject({ VAPID_SUBJECT: 'mailto:ops@tally.local', PUSH_TTL_SECONDS: 86_400, PUSH_TIMEOUT_MS: 10_000 });
+    expect(c.VAPID_PUBLIC_KEY).toBeUndefined();
+    const keys = { VAPID_PUBLIC_KEY: `B${'a'.repeat(86)}`, VAPID_PRIVATE_KEY: 'k'.repeat(43) };
+    expect(loadConfig(NotificationWorkerConfig, { ...env, ...keys })).toMatchObject(keys);
+    // Compose passes an unset key as an empty string: the same as unset.
+    expect(loadConfig(NotificationWorkerConfig, { ...env, VAPID_PUBLIC_KEY: '', VAPID_PRIVATE_KEY: '' }).VAPID_PUBLIC_KEY).toBeUndefined();
+    expect(() => loadConfig(NotificationWorkerConfig, { ...env, VAPID_PUBLIC_KEY: 'CHANGE_ME_87_CHARS_BASE64URL' })).toThrow(ConfigValidationError);
+    expect(() => loadConfig(NotificationWorkerConfig, { ...env, VAPID_SUBJECT: 'ops@tally.local' })).toThrow(ConfigValidationError);
+    expect(() => loadConfig(NotificationWorkerConfig, { ...env, PUSH_TIMEOUT_MS: '60000' })).toThrow(ConfigValidationError);
+  });
 });

@@ -8,7 +8,7 @@ import type { WorkerConfig } from '@tally/service-kit';
 const toBoolean = ({ obj, key }: { obj: Record<string, unknown>; key: string }): boolean =>
   ['true', '1', 'yes'].includes(String(obj[key]).trim().toLowerCase());
 
-/** The `notification-worker` process: BullMQ email delivery over SMTP, plus health and metrics on PORT. */
+/** The `notification-worker` process: BullMQ email delivery over SMTP and web push, plus health and metrics on PORT. */
 export class NotificationWorkerConfig extends DatabaseConfig implements WorkerConfig {
   override PORT: number = ServicePorts['notification-worker'];
 
@@ -48,7 +48,35 @@ export class NotificationWorkerConfig extends DatabaseConfig implements WorkerCo
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
   APP_PUBLIC_URL!: string;
 
+  /**
+   * Web Push (VAPID, RFC 8292) key pair, base64url, as `npx web-push generate-vapid-keys` prints it.
+   * The public key is what the web app passes to `pushManager.subscribe({ applicationServerKey })`.
+   * Required in production; elsewhere a missing pair is generated at start (dev only: it changes on
+   * every restart, which invalidates the browsers' subscriptions).
+   */
+  @IsOptional() @Matches(/^[A-Za-z0-9_-]{87}$/, { message: 'VAPID_PUBLIC_KEY must be a base64url P-256 public key (87 characters)' })
+  VAPID_PUBLIC_KEY?: string;
+
+  @IsOptional() @Matches(/^[A-Za-z0-9_-]{43}$/, { message: 'VAPID_PRIVATE_KEY must be a base64url P-256 private key (43 characters)' })
+  VAPID_PRIVATE_KEY?: string;
+
+  /** The contact push services may use about our traffic: a mailto: or https: URL. */
+  @Matches(/^(mailto:[^\s@]+@[^\s@]+|https:\/\/\S+)$/, { message: 'VAPID_SUBJECT must be a mailto: or https: URL' })
+  VAPID_SUBJECT: string = 'mailto:ops@tally.local';
+
+  /** How long a push service keeps a push for a device that is offline (seconds; 0 = now or never). */
+  @IsInt() @Min(0) @Max(28 * 24 * 3600)
+  PUSH_TTL_SECONDS: number = 24 * 3600;
+
+  /** One push request's timeout; below BullMQ's 30 s job lock. */
+  @IsInt() @Min(1000) @Max(25_000)
+  PUSH_TIMEOUT_MS: number = 10_000;
+
   /** Jobs processed at once (per queue) by this process. */
   @IsInt() @Min(1) @Max(100)
   WORKER_CONCURRENCY: number = 5;
+
+  /** How often the digest job looks for due digests (hourly, daily and weekly ones go out within this of their time). */
+  @IsInt() @Min(5) @Max(3600)
+  DIGEST_EVERY_SECONDS: number = 60;
 }
