@@ -7,6 +7,7 @@ async function main() {
   const nr = await createRuntime();
   await bootstrapHttpService(nr.runtime, AppModule.forRoot(nr), { port: nr.runtime.config.PORT });
   nr.sweeper.start();
+  nr.deliverySweeper.start();
 }
 
 main().catch((err) => {

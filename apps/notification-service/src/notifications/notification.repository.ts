@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
 import type { TimeIdCursor } from '@tally/service-kit';
 import { Notification } from './notification.entity';
+import { notifyNewNotifications } from '../stream/notify';
 
 /** One in-app notification to store for one recipient of an event. */
 export interface InAppRow {
@@ -16,6 +17,15 @@ export interface InAppRow {
   relatedObjectId: string | null;
   actionUrl: string | null;
   metadata: Record<string, unknown>;
+  /** `delivery_channels`: in_app when it shows in the inbox, plus the channels planned for it. */
+  channels: readonly string[];
+}
+
+/** In the inbox: every notification not from an event (account emails, invitations to addresses), and those from events with in_app among their channels. */
+const IN_INBOX = `(n.source_event_id IS NULL OR n.delivery_channels @> '["in_app"]'::jsonb)`;
+
+function inApp(r: InAppRow): boolean {
+  return r.channels.includes('in_app');
 }
 
 export interface NotificationListFilter {
@@ -37,6 +47,7 @@ export class NotificationRepository {
   async insert(em: EntityManager, notification: Notification): Promise<void> {
     em.persist(notification);
     await em.flush();
+    await notifyNewNotifications(em, [notification.userId]);
   }
 
   /**
@@ -56,30 +67,37 @@ export class NotificationRepository {
   }
 
   /**
-   * In-app notifications from one event, in the caller's transaction: stored is delivered (in-app
-   * delivery is being in the list), so each row is `sent` at once and never looks pending to the
-   * email sweeper. A recipient who already has this event's notification gets nothing more
-   * (UNIQUE (source_event_id, user_id)). Returns how many were new.
+   * Notifications from one event, in the caller's transaction. The row itself is the in-app delivery
+   * (being in the list): with in_app among its channels it is `sent` at once; otherwise it is sent
+   * when its first outbound delivery (a `notification_deliveries` row) is. Having no `recipient`
+   * address, it never looks like an account email to that sweeper. A recipient who already has
+   * this event's notification gets nothing more (UNIQUE (source_event_id, user_id)). Returns the new
+   * rows' ids by recipient.
    */
-  async insertInApp(em: EntityManager, eventId: string, rows: readonly InAppRow[]): Promise<number> {
-    if (!rows.length) return 0;
+  async insertInApp(em: EntityManager, eventId: string, rows: readonly InAppRow[]): Promise<Map<string, string>> {
+    if (!rows.length) return new Map();
     const now = new Date();
     const values: unknown[] = [];
     for (const r of rows) {
-      values.push(r.id, r.userId, r.senderId, eventId, r.type, r.title, r.message, r.priority, r.relatedObjectType, r.relatedObjectId, r.actionUrl, JSON.stringify(r.metadata), now, now, now);
+      values.push(r.id, r.userId, r.senderId, eventId, r.type, r.title, r.message, r.priority, r.relatedObjectType, r.relatedObjectId, r.actionUrl,
+        JSON.stringify(r.metadata), JSON.stringify(r.channels), inApp(r) ? 'sent' : 'pending', inApp(r), inApp(r) ? now : null, now, now);
     }
-    const res = await em.getConnection().execute<{ id: string }[]>(
+    const res = await em.getConnection().execute<{ id: string; user_id: string }[]>(
       `INSERT INTO notifications (id, user_id, sender_id, source_event_id, notification_type, title, message, priority, related_object_type, related_object_id,
                                   action_url, metadata, delivery_channels, delivery_status, is_sent, sent_at, created_at, updated_at)
-       VALUES ${rows.map(() => `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, '["in_app"]'::jsonb, 'sent', TRUE, ?, ?, ?)`).join(', ')}
+       VALUES ${rows.map(() => `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?)`).join(', ')}
        ON CONFLICT (source_event_id, user_id) WHERE source_event_id IS NOT NULL DO NOTHING
-       RETURNING id`,
+       RETURNING id, user_id`,
       values, 'all', em.getTransactionContext(),
     );
-    return res.length;
+    await notifyNewNotifications(em, res.map((r) => r.user_id));
+    return new Map(res.map((r) => [r.user_id, r.id]));
   }
 
-  /** A user's notifications, newest first (ties by id), after the cursor; `limit` rows at most. */
+  /**
+   * A user's inbox, newest first (ties by id), after the cursor; `limit` rows at most. A notification
+   * from an event whose recipient turned in-app off (email or push only) is not in the inbox.
+   */
   async findForUser(em: EntityManager, userId: string, q: NotificationListFilter, limit: number): Promise<Notification[]> {
     const where: FilterQuery<Notification> = { userId };
     if (q.unreadOnly) where.isRead = false;
@@ -87,11 +105,11 @@ export class NotificationRepository {
     if (q.after) {
       where.$or = [{ createdAt: { $lt: q.after.at } }, { createdAt: q.after.at, id: { $lt: q.after.id } }];
     }
-    return em.find(Notification, where, { orderBy: { createdAt: 'desc', id: 'desc' }, limit });
+    return em.createQueryBuilder(Notification, 'n').select('*').where(where).andWhere(IN_INBOX).orderBy({ createdAt: 'desc', id: 'desc' }).limit(limit).getResultList();
   }
 
   async countUnread(em: EntityManager, userId: string): Promise<number> {
-    return em.count(Notification, { userId, isRead: false });
+    return em.createQueryBuilder(Notification, 'n').where({ userId, isRead: false }).andWhere(IN_INBOX).getCount();
   }
 
   /** The user's own notification, or null (someone else's is as absent as a missing one). */
@@ -120,7 +138,7 @@ export class NotificationRepository {
   async findPendingDeliveries(em: EntityManager, createdBefore: Date, limit: number): Promise<PendingDelivery[]> {
     const rows = await em.getConnection().execute<{ id: string; correlation_id: string | null }[]>(
       `SELECT id, metadata->>'correlationId' AS correlation_id FROM notifications
-        WHERE delivery_status = 'pending' AND created_at < ? AND delivery_channels @> '["email"]'::jsonb
+        WHERE delivery_status = 'pending' AND created_at < ? AND delivery_channels @> '["email"]'::jsonb AND recipient IS NOT NULL
         ORDER BY created_at LIMIT ?`,
       [createdBefore, limit],
     );

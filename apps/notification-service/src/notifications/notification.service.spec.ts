@@ -2,6 +2,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { EventOf, InvitationEventData } from '@tally/contracts';
 import { Notification } from './notification.entity';
 import { NotificationRepository } from './notification.repository';
+import { DeliveryScheduler } from '../deliveries/delivery-scheduler';
 import { NotificationService, toNotificationView } from './notification.service';
 
 const TOKEN = 'secret_token_0123456789abcdefXYZ';
@@ -10,7 +11,7 @@ describe('NotificationService.recordEmailVerification', () => {
   it('keeps the token only in secret_token: not in the message, the action URL or the metadata', async () => {
     const inserted: Notification[] = [];
     const repo = { insert: async (_em: EntityManager, n: Notification) => void inserted.push(n) } as unknown as NotificationRepository;
-    const service = new NotificationService({} as MikroORM, repo);
+    const service = new NotificationService({} as MikroORM, repo, {} as DeliveryScheduler);
     const n = await service.recordEmailVerification({} as EntityManager, {
       id: '1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d', type: 'email_verification.requested', source: 'auth-service',
       time: '2026-11-22T12:00:00.000Z', subject: '9a0b7c6d-1e2f-4a3b-8c4d-5e6f7a8b9c0d', specversion: '1.0',
@@ -61,7 +62,7 @@ describe('NotificationService.recordGroupInvitation', () => {
       insert: async (_em: EntityManager, n: Notification) => void inserted.push(n),
       findVerifiedAccountByEmail: async (_em: EntityManager, email: string) => (lookedUp.push(email), account),
     } as unknown as NotificationRepository;
-    return { service: new NotificationService({} as MikroORM, repo), inserted, lookedUp };
+    return { service: new NotificationService({} as MikroORM, repo, {} as DeliveryScheduler), inserted, lookedUp };
   }
 
   it('records an email to the invited address, expiring with the invitation, for the account that has the address', async () => {

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { HandlerContext } from '@tally/messaging';
+import { currentContext } from '@tally/observability';
 import { freshEm, inTransaction } from '@tally/persistence';
 import { EmailVerificationRequestedData, EventEnvelope, InvitationEventData, PasswordResetRequestedData, RegistrationAttemptedData } from '@tally/contracts';
 import { CursorPage, cursorPage, decodeCursor } from '@tally/service-kit';
@@ -8,7 +10,9 @@ import { RESET_PASSWORD_PATH, VERIFY_EMAIL_PATH, formatExpiry, invitationPath, m
 import { Notification, NotificationTypes } from './notification.entity';
 import { NotificationErrors } from './notification.exceptions';
 import { InAppRow, NotificationRepository } from './notification.repository';
-import { NOTIFICATION_TYPES, NotificationType } from './notification-types';
+import { NOTIFICATION_TYPES, NotificationType, Priority } from './notification-types';
+import type { DeliveryPlan } from '../deliveries/delivery-planner';
+import { DeliveryScheduler } from '../deliveries/delivery-scheduler';
 
 /** What a producer asks for: one in-app notification for one person, from one event. */
 export interface InAppDraft {
@@ -73,7 +77,7 @@ export function toNotificationView(n: Notification): NotificationView {
 
 @Injectable()
 export class NotificationService {
-  constructor(private readonly orm: MikroORM, private readonly notifications: NotificationRepository) {}
+  constructor(private readonly orm: MikroORM, private readonly notifications: NotificationRepository, private readonly deliveries: DeliveryScheduler) {}
 
   /** The caller's notifications, newest first, a page after `cursor`; only unread ones or of one type when asked. */
   async listForUser(userId: string, q: ListNotificationsQuery): Promise<CursorPage<NotificationView>> {
@@ -110,14 +114,28 @@ export class NotificationService {
   }
 
   /**
-   * Stores an event's in-app notifications in the consumer's transaction, at most one per person
-   * (the last draft for someone wins), never for the one who caused it, and once per event however
-   * often it is delivered. Returns how many were new.
+   * Turns an event's drafts into notifications, in the consumer's transaction: at most one per
+   * person (the last draft for someone wins), never for the one who caused it, and once per event
+   * however often it is delivered. Each recipient's preferences decide whether it is stored and on
+   * which channels it goes out, when (quiet hours) and how (now or in a digest); the outbound
+   * deliveries are stored with it and their jobs enqueued after the commit. Returns how many were new.
    */
-  recordInApp(em: EntityManager, event: Pick<EventEnvelope, 'id' | 'type' | 'source'>, actorId: string | null | undefined, drafts: readonly InAppDraft[]): Promise<number> {
+  async notify(ctx: HandlerContext, event: Pick<EventEnvelope, 'id' | 'type' | 'source'>, actorId: string | null | undefined, drafts: readonly InAppDraft[]): Promise<number> {
     const byUser = new Map<string, InAppDraft>();
     for (const d of drafts) if (d.userId && d.userId !== actorId) byUser.set(d.userId, d);
-    const rows: InAppRow[] = [...byUser.values()].map((d) => ({
+    const groups = new Map<string, InAppDraft[]>();
+    for (const d of byUser.values()) {
+      const key = `${d.type}|${d.priority ?? NOTIFICATION_TYPES[d.type].priority}`;
+      groups.set(key, [...(groups.get(key) ?? []), d]);
+    }
+    const plans = new Map<string, DeliveryPlan>();
+    const now = new Date();
+    for (const [key, group] of groups) {
+      const [type, priority] = key.split('|') as [NotificationType, Priority];
+      const planned = await this.deliveries.plan(ctx.em, type, priority, group.map((d) => d.userId), now);
+      for (const [userId, plan] of planned) plans.set(userId, plan);
+    }
+    const rows: InAppRow[] = [...byUser.values()].filter((d) => plans.get(d.userId)?.store).map((d) => ({
       id: randomUUID(),
       userId: d.userId,
       senderId: d.senderId === undefined ? (actorId ?? null) : d.senderId,
@@ -129,8 +147,13 @@ export class NotificationService {
       relatedObjectId: d.relatedObjectId ?? null,
       actionUrl: d.actionUrl ? clip(d.actionUrl, 500) : null,
       metadata: { eventId: event.id, eventType: event.type, source: event.source, ...(d.metadata ?? {}) },
+      channels: plans.get(d.userId)!.channels,
     }));
-    return this.notifications.insertInApp(em, event.id, rows);
+    const stored = await this.notifications.insertInApp(ctx.em, event.id, rows);
+    const created = rows.filter((r) => stored.get(r.userId) === r.id).map((r) => ({ notificationId: r.id, userId: r.userId, plan: plans.get(r.userId)! }));
+    const correlationId = currentContext()?.correlationId;
+    await this.deliveries.schedule(ctx, created, correlationId);
+    return created.length;
   }
 
   /**

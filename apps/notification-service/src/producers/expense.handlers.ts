@@ -20,7 +20,8 @@ export class ExpenseNotificationHandlers {
   ) {}
 
   @EventPattern('expense.created')
-  async onCreated(@Payload() e: EventOf<'expense.created'>, @Ctx() { em }: HandlerContext): Promise<void> {
+  async onCreated(@Payload() e: EventOf<'expense.created'>, @Ctx() ctx: HandlerContext): Promise<void> {
+    const { em } = ctx;
     const d = e.data;
     const admins = !d.isApproved && d.groupId ? await this.members.admins(em, d.groupId) : [];
     const name = await this.people.names(em, [d.byUserId]);
@@ -47,12 +48,13 @@ export class ExpenseNotificationHandlers {
         message: `${by} added ${quoted(d.title)} (${total}) to a group that requires approval. It counts in balances once an admin approves it.`,
       });
     }
-    await this.notifications.recordInApp(em, e, d.byUserId, drafts);
+    await this.notifications.notify(ctx, e, d.byUserId, drafts);
   }
 
   /** Each person is told what changed for them: their share (and what they paid), before → after. */
   @EventPattern('expense.updated')
-  async onUpdated(@Payload() e: EventOf<'expense.updated'>, @Ctx() { em }: HandlerContext): Promise<void> {
+  async onUpdated(@Payload() e: EventOf<'expense.updated'>, @Ctx() ctx: HandlerContext): Promise<void> {
+    const { em } = ctx;
     const d = e.data;
     const prev = d.previous;
     const by = (await this.people.names(em, [d.byUserId]))(d.byUserId);
@@ -80,15 +82,16 @@ export class ExpenseNotificationHandlers {
         metadata: { yourShareBefore: fmt(owedBefore.get(userId), prevCurrency), yourShareAfter: fmt(owed.get(userId), d.currency), currency: d.currency },
       };
     });
-    await this.notifications.recordInApp(em, e, d.byUserId, drafts);
+    await this.notifications.notify(ctx, e, d.byUserId, drafts);
   }
 
   @EventPattern('expense.deleted')
-  async onDeleted(@Payload() e: EventOf<'expense.deleted'>, @Ctx() { em }: HandlerContext): Promise<void> {
+  async onDeleted(@Payload() e: EventOf<'expense.deleted'>, @Ctx() ctx: HandlerContext): Promise<void> {
+    const { em } = ctx;
     const d = e.data;
     const by = (await this.people.names(em, [d.byUserId]))(d.byUserId);
     const owed = totalsByUser(d.shares, d.currency);
-    await this.notifications.recordInApp(em, e, d.byUserId, participants(d, d.previous).map((userId) => ({
+    await this.notifications.notify(ctx, e, d.byUserId, participants(d, d.previous).map((userId) => ({
       ...this.about(d), userId, type: 'expense_deleted' as const,
       title: `${by} deleted ${quoted(d.title)}`,
       message: `${by} deleted ${quoted(d.title)} (${money(d.amount, d.currency)})` +

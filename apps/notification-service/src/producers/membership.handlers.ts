@@ -13,11 +13,12 @@ export class MembershipNotificationHandlers {
 
   /** Someone else (an admin) made them a member. */
   @EventPattern('membership.joined')
-  async onJoined(@Payload() e: EventOf<'membership.joined'>, @Ctx() { em }: HandlerContext): Promise<void> {
+  async onJoined(@Payload() e: EventOf<'membership.joined'>, @Ctx() ctx: HandlerContext): Promise<void> {
+    const { em } = ctx;
     const d = e.data;
     if (d.via === 'created' || d.byUserId === d.userId) return;
     const by = (await this.people.names(em, [d.byUserId]))(d.byUserId);
-    await this.notifications.recordInApp(em, e, d.byUserId, [{
+    await this.notifications.notify(ctx, e, d.byUserId, [{
       userId: d.userId, type: 'group_member_added',
       title: `${by} added you to a group`,
       message: `${by} added you to a group on Tally as ${d.role === 'admin' ? 'an admin' : `a ${d.role}`}.`,
@@ -27,10 +28,11 @@ export class MembershipNotificationHandlers {
 
   /** The removed member is told (they can no longer open the group: no link). */
   @EventPattern('membership.removed')
-  async onRemoved(@Payload() e: EventOf<'membership.removed'>, @Ctx() { em }: HandlerContext): Promise<void> {
+  async onRemoved(@Payload() e: EventOf<'membership.removed'>, @Ctx() ctx: HandlerContext): Promise<void> {
+    const { em } = ctx;
     const d = e.data;
     const by = (await this.people.names(em, [d.byUserId]))(d.byUserId);
-    await this.notifications.recordInApp(em, e, d.byUserId, [{
+    await this.notifications.notify(ctx, e, d.byUserId, [{
       userId: d.userId, type: 'group_member_removed',
       title: `${by} removed you from a group`,
       message: `${by} removed you from a group on Tally.`,

@@ -12,7 +12,8 @@ export class SettlementNotificationHandlers {
 
   /** Whoever has not confirmed yet is asked to (never the one who recorded it). */
   @EventPattern('settlement.created')
-  async onCreated(@Payload() e: EventOf<'settlement.created'>, @Ctx() { em }: HandlerContext): Promise<void> {
+  async onCreated(@Payload() e: EventOf<'settlement.created'>, @Ctx() ctx: HandlerContext): Promise<void> {
+    const { em } = ctx;
     const d = e.data;
     const name = await this.people.names(em, [d.payerId, d.payeeId, d.byUserId]);
     const amount = money(d.amount, d.currency);
@@ -28,16 +29,17 @@ export class SettlementNotificationHandlers {
         title: `Confirm ${name(d.payerId)}'s payment of ${amount}`,
         message: `${recordedBy} recorded a settlement: ${name(d.payerId)} pays you ${amount}. Confirm it once you have received it.` });
     }
-    await this.notifications.recordInApp(em, e, d.byUserId, drafts);
+    await this.notifications.notify(ctx, e, d.byUserId, drafts);
   }
 
   /** One party confirmed: the other is told. */
   @EventPattern('settlement.confirmed')
-  async onConfirmed(@Payload() e: EventOf<'settlement.confirmed'>, @Ctx() { em }: HandlerContext): Promise<void> {
+  async onConfirmed(@Payload() e: EventOf<'settlement.confirmed'>, @Ctx() ctx: HandlerContext): Promise<void> {
+    const { em } = ctx;
     const d = e.data;
     const name = await this.people.names(em, [d.payerId, d.payeeId, d.byUserId]);
     const amount = money(d.amount, d.currency);
-    await this.notifications.recordInApp(em, e, d.byUserId, parties(d).map((userId) => ({
+    await this.notifications.notify(ctx, e, d.byUserId, parties(d).map((userId) => ({
       ...about(d), userId, type: 'settlement_confirmed' as const,
       title: `${name(d.byUserId)} confirmed the settlement of ${amount}`,
       message: `${name(d.byUserId)} confirmed the settlement: ${describe(d, userId, name, amount)}.` +
@@ -46,11 +48,12 @@ export class SettlementNotificationHandlers {
   }
 
   @EventPattern('settlement.completed')
-  async onCompleted(@Payload() e: EventOf<'settlement.completed'>, @Ctx() { em }: HandlerContext): Promise<void> {
+  async onCompleted(@Payload() e: EventOf<'settlement.completed'>, @Ctx() ctx: HandlerContext): Promise<void> {
+    const { em } = ctx;
     const d = e.data;
     const name = await this.people.names(em, [d.payerId, d.payeeId]);
     const amount = money(d.amount, d.currency);
-    await this.notifications.recordInApp(em, e, d.byUserId, parties(d).map((userId) => ({
+    await this.notifications.notify(ctx, e, d.byUserId, parties(d).map((userId) => ({
       ...about(d), userId, type: 'settlement_completed' as const,
       title: `Settlement of ${amount} completed`,
       message: `Settled: ${describe(d, userId, name, amount, true)}. Your balances reflect it.`,
@@ -58,12 +61,13 @@ export class SettlementNotificationHandlers {
   }
 
   @EventPattern('settlement.cancelled')
-  async onCancelled(@Payload() e: EventOf<'settlement.cancelled'>, @Ctx() { em }: HandlerContext): Promise<void> {
+  async onCancelled(@Payload() e: EventOf<'settlement.cancelled'>, @Ctx() ctx: HandlerContext): Promise<void> {
+    const { em } = ctx;
     const d = e.data;
     const name = await this.people.names(em, [d.payerId, d.payeeId, d.byUserId]);
     const amount = money(d.amount, d.currency);
     const who = d.byUserId ? name(d.byUserId) : 'Tally';
-    await this.notifications.recordInApp(em, e, d.byUserId, parties(d).map((userId) => ({
+    await this.notifications.notify(ctx, e, d.byUserId, parties(d).map((userId) => ({
       ...about(d), userId, type: 'settlement_cancelled' as const,
       title: `${who} cancelled the settlement of ${amount}`,
       message: `${who} cancelled the settlement (${describe(d, userId, name, amount)}); it moved no money in Tally.`,
@@ -72,11 +76,12 @@ export class SettlementNotificationHandlers {
 
   /** A reminder to the payer only. */
   @EventPattern('settlement.overdue')
-  async onOverdue(@Payload() e: EventOf<'settlement.overdue'>, @Ctx() { em }: HandlerContext): Promise<void> {
+  async onOverdue(@Payload() e: EventOf<'settlement.overdue'>, @Ctx() ctx: HandlerContext): Promise<void> {
+    const { em } = ctx;
     const d = e.data;
     const name = await this.people.names(em, [d.payeeId]);
     const amount = money(d.amount, d.currency);
-    await this.notifications.recordInApp(em, e, null, [{
+    await this.notifications.notify(ctx, e, null, [{
       ...about(d), userId: d.payerId, type: 'settlement_overdue', senderId: null,
       title: `Your payment of ${amount} to ${name(d.payeeId)} is overdue`,
       message: `You were due to pay ${name(d.payeeId)} ${amount}${d.dueDate ? ` by ${d.dueDate.slice(0, 10)}` : ''}. Pay it or settle it by hand, then confirm it.`,
@@ -85,11 +90,12 @@ export class SettlementNotificationHandlers {
 
   /** The provider refused the payer's payment: the settlement stays pending. */
   @EventPattern('payment.failed')
-  async onPaymentFailed(@Payload() e: EventOf<'payment.failed'>, @Ctx() { em }: HandlerContext): Promise<void> {
+  async onPaymentFailed(@Payload() e: EventOf<'payment.failed'>, @Ctx() ctx: HandlerContext): Promise<void> {
+    const { em } = ctx;
     const d = e.data;
     const name = await this.people.names(em, [d.payeeId]);
     const amount = money(d.amount, d.currency);
-    await this.notifications.recordInApp(em, e, null, [{
+    await this.notifications.notify(ctx, e, null, [{
       userId: d.payerId, type: 'payment_failed', senderId: null,
       title: `Your payment of ${amount} to ${name(d.payeeId)} failed`,
       message: `Your payment of ${amount} to ${name(d.payeeId)} failed${d.errorCode ? ` (${d.errorCode})` : ''}. The settlement is still open: try again or use another payment method.`,
