@@ -72,7 +72,7 @@ describe('bad input, against every operation of /openapi.json', () => {
     [walker, other, victim, root] = await Promise.all(['walker', 'other', 'victim', 'root'].map((tag) => signUpVerified(system, smtp, tag)));
     expect((await createAdmin(system, ['--email', root.email, '--superuser'])).code).toBe(0);
 
-    const device = await call(gw, 'POST', '/api/v1/devices', { token: walker.token, body: { deviceToken: `walker-device-${uniq()}`, deviceType: 'web' } });
+    const device = await call(gw, 'POST', '/api/v1/devices', { token: walker.token, body: { deviceToken: `walker-device-${uniq()}`, deviceType: 'android' } });
     expect(device.status).toBe(201);
     ids.device = device.body.id;
     const friendship = await call(gw, 'POST', '/api/v1/friendships', { token: other.token, body: { toUserId: walker.id } });
@@ -127,7 +127,7 @@ describe('bad input, against every operation of /openapi.json', () => {
     return s ? resolve(s) : undefined;
   };
   const paramsOf = (op: Schema, where: 'path' | 'query'): Schema[] => (op.parameters ?? []).map(resolve).filter((p: Schema) => p.in === where);
-  const isAdmin = (template: string) => template.startsWith('/api/v1/admin');
+  const isAdmin = (template: string) => template.startsWith('/api/v1/admin') || template.startsWith('/api/v1/notification-templates');
   const tokenFor = (o: Operation): string | undefined => (o.op.security?.length ? (isAdmin(o.template) ? root.token : walker.token) : undefined);
 
   /** A value of a path parameter that names something real where the walk has one. */
@@ -138,6 +138,9 @@ describe('bad input, against every operation of /openapi.json', () => {
     }
     if (name === 'groupId') return ids.group;
     if (template.startsWith('/api/v1/currencies/') && name === 'code') return 'EUR';
+    if (name === 'type' && template.startsWith('/api/v1/notification-preferences')) return 'expense_added';
+    // a seeded template (recurring_expense_generated_sms_en): a probe may switch it off; the built-in fallback reads the same
+    if (name === 'id' && template.startsWith('/api/v1/notification-templates/')) return 'e534606e-b218-5cc7-a4ef-54379892accb';
     if (name === 'id') {
       if (template.includes('/expenses/')) return ids.expense;
       if (template.includes('/categories/')) return ids.category;
@@ -193,6 +196,7 @@ describe('bad input, against every operation of /openapi.json', () => {
     expenseDate: () => new Date(Date.now() - 86_400_000).toISOString().slice(0, 10),
     title: () => 'Probe',
     rate: () => '1.0845',
+    quietHours: () => ({ start: '22:00', end: '07:00' }),
   };
 
   function sample(name: string, s: Schema): unknown {

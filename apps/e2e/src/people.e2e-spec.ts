@@ -473,8 +473,8 @@ describe('people through the gateway', () => {
       { deviceToken: 'has spaces in it', deviceType: 'ios' },
       { deviceToken: 'x'.repeat(256), deviceType: 'ios' },
       { deviceType: 'ios' },
-      { deviceToken: 'tok-valid-123456', deviceType: 'web', deviceName: 'n'.repeat(101) },
-      { deviceToken: 'tok-valid-123456', deviceType: 'web', userId: p.ann.id },
+      { deviceToken: 'tok-valid-123456', deviceType: 'android', deviceName: 'n'.repeat(101) },
+      { deviceToken: 'tok-valid-123456', deviceType: 'android', userId: p.ann.id },
     ]) {
       expectProblem(await ann.post('/api/v1/devices', body), 400, 'VALIDATION_FAILED');
     }
