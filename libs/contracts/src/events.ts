@@ -104,6 +104,22 @@ const deviceSchema = {
   },
 } as const;
 
+/**
+ * A user's phone number as auth holds it now (null: cleared). Personal data, so on
+ * `auth.phone-number.v1`, read only by notification-service. Auth does not verify phone numbers:
+ * the number is the user's own claim.
+ */
+const phoneNumberSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['userId', 'phoneNumber', 'at'],
+  properties: {
+    userId: uuid,
+    phoneNumber: { type: ['string', 'null'], pattern: '^\\+[1-9][0-9]{6,15}$' },
+    at: dateTime,
+  },
+} as const;
+
 // ---- group-service: payload schemas ---------------------------------------------------------
 
 export const GROUP_TYPES = ['personal', 'trip', 'home', 'couple', 'project', 'other'] as const;
@@ -433,6 +449,9 @@ export const EventDeclarations = [
   defineEvent({ type: 'device.registered', topic: Topics.authDevice, description: 'A push device was registered, reactivated or changed.', schema: deviceSchema }),
   defineEvent({ type: 'device.removed', topic: Topics.authDevice, description: 'A push device was removed, or its install now belongs to another user.', schema: deviceSchema }),
 
+  // auth-service: auth.phone-number.v1 (personal data)
+  defineEvent({ type: 'user.phone_changed', topic: Topics.authPhoneNumber, description: "The user's phone number was set (at registration or later), changed or cleared (null). Not verified: the user's own claim.", schema: phoneNumberSchema }),
+
   // group-service: group.group.v1
   defineEvent({ type: 'group.created', topic: Topics.groupGroup, description: 'A group was created; its creator is its first admin (membership.joined follows, via created).', schema: groupSchema }),
   defineEvent({ type: 'group.updated', topic: Topics.groupGroup, description: 'An admin changed the group; `changed` names the fields.', schema: groupSchema }),
@@ -531,6 +550,8 @@ export type PasswordResetRequestedData = EventData<'password_reset.requested'>;
 export type FriendshipEventData = EventData<'friendship.requested'>;
 /** Carries a push token: on `auth.device.v1`, read only by notification-service. */
 export type DeviceEventData = EventData<'device.registered'>;
+/** Personal data: on `auth.phone-number.v1`, read only by notification-service. */
+export type UserPhoneChangedData = EventData<'user.phone_changed'>;
 export type GroupEventData = EventData<'group.created'>;
 export type MembershipEventData = EventData<'membership.joined'>;
 export type InvitationEventData = EventData<'invitation.created'>;

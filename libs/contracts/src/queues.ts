@@ -5,6 +5,7 @@ export const Queues = {
   paymentWebhooks: 'payment-webhooks',
   pushDelivery: 'push-delivery',
   settlementReminders: 'settlement-reminders',
+  smsDelivery: 'sms-delivery',
 } as const;
 export type QueueName = (typeof Queues)[keyof typeof Queues];
 
@@ -17,6 +18,7 @@ export enum JobName {
   SendPush = 'send-push',
   DeliverEmail = 'deliver-email',
   SendDigests = 'send-digests',
+  SendSms = 'send-sms',
 }
 
 /** What every job's data may carry: the request id it started from (logs, traces). */
@@ -57,6 +59,11 @@ export interface DeliverEmailJob extends JobContext {
   deliveryId: string;
 }
 
+/** Sends one planned SMS delivery (a `notification_deliveries` row with channel `sms`); the row id is the job id. */
+export interface SendSmsJob extends JobContext {
+  deliveryId: string;
+}
+
 /** Sends the digests that are due: each recipient's waiting email deliveries as one email (a repeating job). */
 export type SendDigestsJob = JobContext;
 
@@ -71,6 +78,7 @@ export interface JobPayloads {
   [JobName.SendPush]: SendPushJob;
   [JobName.DeliverEmail]: DeliverEmailJob;
   [JobName.SendDigests]: SendDigestsJob;
+  [JobName.SendSms]: SendSmsJob;
 }
 
 /** The data of a job, by name (immich's `JobOf`). */
@@ -85,4 +93,5 @@ export const JobQueues = {
   [JobName.SendPush]: Queues.pushDelivery,
   [JobName.DeliverEmail]: Queues.emailDelivery,
   [JobName.SendDigests]: Queues.emailDelivery,
+  [JobName.SendSms]: Queues.smsDelivery,
 } as const satisfies Record<JobName, QueueName>;

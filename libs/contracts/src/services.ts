@@ -113,7 +113,7 @@ export const SERVICES = [
     // Same code and database as notification-service; it applies the migrations too (under the
     // advisory lock), so it needs nothing else to be up first.
     name: 'notification-worker', kind: 'worker', app: 'notification-service', entry: 'worker.js', port: 3016, database: 'notification',
-    routes: [], workers: [], queues: ['email-delivery', 'push-delivery'], kafka: false, redis: true, smtp: true, secretsKey: false, ...health,
+    routes: [], workers: [], queues: ['email-delivery', 'push-delivery', 'sms-delivery'], kafka: false, redis: true, smtp: true, secretsKey: false, ...health,
     dependsOn: [],
   },
 ] as const satisfies readonly ServiceDefinition[];
