@@ -66,7 +66,7 @@ assertType<
     | 'user.deactivated' | 'user.reactivated' | 'user.locked' | 'user.unlocked' | 'user.password_changed' | 'user.role_changed'
     | 'email_verification.registration_attempted'
     | 'password_reset.requested' | 'friendship.requested' | 'friendship.accepted' | 'friendship.declined' | 'friendship.blocked'
-    | 'friendship.removed' | 'device.registered' | 'device.removed'
+    | 'friendship.removed' | 'device.registered' | 'device.removed' | 'user.phone_changed'
     | 'group.created' | 'group.updated' | 'group.archived' | 'group.unarchived' | 'group.deleted' | 'group.invite_code_changed'
     | 'membership.joined' | 'membership.role_changed' | 'membership.left' | 'membership.removed' | 'membership.declined' | 'membership.preferences_updated'
     | 'invitation.created' | 'invitation.accepted' | 'invitation.declined' | 'invitation.revoked' | 'invitation.expired'
@@ -113,6 +113,9 @@ describe('event declarations', () => {
   it('know a topic for the secrets-carrying events, read only by notification-service', () => {
     expect(TopicConfig[EventTopics['email_verification.requested']]).toMatchObject({ carriesSecrets: true, readers: ['notification-service'] });
     expect(TopicConfig[EventTopics['user.registered']]).toMatchObject({ carriesSecrets: false, readers: 'any' });
+    // A phone number is personal data: not on auth.user.v1 (every service, the audit log), only where notification-service reads it.
+    expect(EventTopics['user.phone_changed']).toBe('auth.phone-number.v1');
+    expect(TopicConfig[EventTopics['user.phone_changed']]).toMatchObject({ carriesSecrets: true, readers: ['notification-service'] });
   });
 
   it('isEventType tells declared types from others', () => {
