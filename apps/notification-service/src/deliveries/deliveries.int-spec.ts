@@ -17,6 +17,7 @@ import { ServiceRuntime, TypedJob } from '@tally/service-kit';
 import { SmtpCatcher, createTestDatabase, dropTestDatabase, infraFromEnv } from '@tally/testing';
 import { NotificationServiceConfig } from '../config/notification.config';
 import { SmtpMailer } from '../delivery/mailer';
+import { GroupSettingsRepository } from '../group-settings/group-settings';
 import { entities } from '../entities';
 import { migrations } from '../migrations';
 import { NotificationRepository } from '../notifications/notification.repository';
@@ -46,6 +47,7 @@ let smtp: SmtpCatcher;
 let mailer: SmtpMailer;
 let emailJob: DeliverEmailJobProcessor;
 const identity = new IdentityProjectionRepository({ keepEmail: true });
+const groupSettings = new GroupSettingsRepository();
 
 beforeAll(async () => {
   const databaseUrl = await createTestDatabase(infra.databaseUrl, dbName);
@@ -57,7 +59,7 @@ beforeAll(async () => {
   pool = new Pool({ connectionString: databaseUrl, max: 2 });
   queue = new DeliveryQueue({ redisUrl: infra.redisUrl, prefix, attempts: 3, backoffMs: 100, timeoutMs: 2000, logger: runtime.logger });
   emailJobs = new Queue(JobQueues[JobName.DeliverEmail], { connection: { url: infra.redisUrl }, prefix });
-  const scheduler = new DeliveryScheduler(new DeliveryPlanRepository(), new PreferenceRepository(), { quietHoursEnd, nextDigestAt }, queue, runtime);
+  const scheduler = new DeliveryScheduler(new DeliveryPlanRepository(), new PreferenceRepository(), { quietHoursEnd, nextDigestAt }, queue, runtime, groupSettings);
   service = new NotificationService(runtime.orm, new NotificationRepository(), scheduler);
   smtp = new SmtpCatcher();
   const port = await smtp.start();
@@ -167,6 +169,27 @@ describe('notification deliveries (PostgreSQL, Redis, SMTP)', () => {
     const inbox = await new NotificationRepository().findForUser(runtime.orm.em.fork(), dee.id, {}, 10);
     expect(inbox).toEqual([]);
     expect((await deliveriesOf(dee.id)).map((r) => r.channel)).toEqual(['email']);
+  });
+
+  it('a member who muted a group, or its expenses, gets nothing about that group, but still about others and urgent ones', async () => {
+    const ann = await person('Ann');
+    const gus = await person('Gus');
+    const [muted, quietExpenses, other] = [randomUUID(), randomUUID(), randomUUID()];
+    const at = new Date().toISOString();
+    await inTransaction(runtime.orm, async (em) => {
+      await groupSettings.upsert(em, muted, gus.id, { muted: true }, at);
+      await groupSettings.upsert(em, quietExpenses, gus.id, { expenses: false, settlements: true }, at);
+      // an older event arriving late changes nothing
+      await groupSettings.upsert(em, muted, gus.id, {}, new Date(Date.now() - 60_000).toISOString());
+    });
+    const about = (groupId: string, title: string): InAppDraft => ({ ...expenseAdded(gus.id, title), groupId });
+    expect(await notify(ann.id, [about(muted, 'Muted group dinner')])).toBe(0);
+    expect(await notify(ann.id, [about(quietExpenses, 'Quiet expenses dinner')])).toBe(0);
+    expect(await notify(ann.id, [{ userId: gus.id, type: 'settlement_requested', title: 'Confirm a settlement', message: 'Confirm it.', groupId: quietExpenses }])).toBe(1);
+    expect(await notify(ann.id, [about(other, 'Other group dinner')])).toBe(1);
+    expect(await notify(ann.id, [{ userId: gus.id, type: 'payment_failed', title: 'Your payment failed', message: 'It failed.', groupId: muted }])).toBe(1);
+    const titles = (await pool.query(`SELECT title FROM notifications WHERE user_id = $1 ORDER BY created_at`, [gus.id])).rows.map((r) => r.title);
+    expect(titles).toEqual(['Confirm a settlement', 'Ann added "Other group dinner"', 'Your payment failed']);
   });
 
   it('quiet hours delay the email until they end in the recipient\'s zone, except urgent ones', async () => {

@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { HandlerContext } from '@tally/messaging';
 import { ServiceRuntime } from '@tally/service-kit';
+import { GroupNotificationPreferences, GroupSettingsRepository, silencedByGroup } from '../group-settings/group-settings';
 import { NOTIFICATION_TYPES, NotificationType, Priority } from '../notifications/notification-types';
 import { DeliveryPlan, PlannerClock, PlannerPreference, planDelivery } from './delivery-planner';
 import { DeliveryPlanRepository } from './delivery-plan.repository';
@@ -11,7 +12,7 @@ import { DeliveryQueue, isQueuedChannel } from './delivery-queue';
 /** Where the planner reads each recipient's preference for a type (defaults for those with none). */
 export const PREFERENCE_SOURCE = Symbol('PREFERENCE_SOURCE');
 export interface PreferenceSource {
-  forUsers(em: EntityManager, userIds: readonly string[], type: NotificationType): Promise<Map<string, PlannerPreference>>;
+  forUsers(em: EntityManager, userIds: string[], type: NotificationType): Promise<Map<string, PlannerPreference>>;
 }
 
 /** Quiet hours and digest times in a recipient's time zone (the preferences module's arithmetic). */
@@ -43,18 +44,25 @@ export class DeliveryScheduler {
     @Inject(PLANNER_TIME) private readonly time: PlannerTime,
     @Inject(DELIVERY_QUEUE) private readonly queue: DeliveryJobQueue,
     runtime: ServiceRuntime,
+    private readonly groups: GroupSettingsRepository,
   ) {
     this.log = runtime.logger.child({ component: 'delivery-scheduler' });
   }
 
-  /** Each recipient's plan for one notification type; recipients unknown to the users projection get in-app only. */
-  async plan(em: EntityManager, type: NotificationType, priority: Priority, userIds: readonly string[], now = new Date()): Promise<Map<string, DeliveryPlan>> {
-    const [prefs, recipients] = await Promise.all([this.prefs.forUsers(em, userIds, type), this.repo.recipients(em, userIds)]);
+  /**
+   * Each recipient's plan for one notification type (about one group, when `groupId` is given: its
+   * members' own switches for the group apply); recipients unknown to the users projection get in-app only.
+   */
+  async plan(em: EntityManager, type: NotificationType, priority: Priority, userIds: readonly string[], now = new Date(), groupId?: string | null): Promise<Map<string, DeliveryPlan>> {
+    const prefs = await this.prefs.forUsers(em, [...userIds], type);
+    const recipients = await this.repo.recipients(em, userIds);
+    const groupPrefs = groupId ? await this.groups.forGroup(em, groupId, userIds) : new Map<string, GroupNotificationPreferences>();
     const clock: PlannerClock = { now, ...this.time };
     const out = new Map<string, DeliveryPlan>();
     for (const userId of userIds) {
       const who = recipients.get(userId) ?? { timezone: null, email: null, emailVerified: false, pushDevices: [] };
-      out.set(userId, planDelivery(priority, prefs.get(userId) ?? defaultPreference(type), who, clock));
+      const groupMuted = silencedByGroup(type, groupPrefs.get(userId));
+      out.set(userId, planDelivery(priority, prefs.get(userId) ?? defaultPreference(type), { ...who, groupMuted }, clock));
     }
     return out;
   }

@@ -22,6 +22,8 @@ export interface InAppDraft {
   message: string;
   /** Defaults to the type's priority. */
   priority?: string;
+  /** The group it is about, if any: the recipient's switches for that group apply. */
+  groupId?: string | null;
   senderId?: string | null;
   relatedObjectType?: string | null;
   relatedObjectId?: string | null;
@@ -125,14 +127,14 @@ export class NotificationService {
     for (const d of drafts) if (d.userId && d.userId !== actorId) byUser.set(d.userId, d);
     const groups = new Map<string, InAppDraft[]>();
     for (const d of byUser.values()) {
-      const key = `${d.type}|${d.priority ?? NOTIFICATION_TYPES[d.type].priority}`;
+      const key = `${d.type}|${d.priority ?? NOTIFICATION_TYPES[d.type].priority}|${d.groupId ?? ''}`;
       groups.set(key, [...(groups.get(key) ?? []), d]);
     }
     const plans = new Map<string, DeliveryPlan>();
     const now = new Date();
     for (const [key, group] of groups) {
-      const [type, priority] = key.split('|') as [NotificationType, Priority];
-      const planned = await this.deliveries.plan(ctx.em, type, priority, group.map((d) => d.userId), now);
+      const [type, priority, groupId] = key.split('|') as [NotificationType, Priority, string];
+      const planned = await this.deliveries.plan(ctx.em, type, priority, group.map((d) => d.userId), now, groupId || null);
       for (const [userId, plan] of planned) plans.set(userId, plan);
     }
     const rows: InAppRow[] = [...byUser.values()].filter((d) => plans.get(d.userId)?.store).map((d) => ({

@@ -99,8 +99,8 @@ export class ExpenseNotificationHandlers {
     })));
   }
 
-  private about(d: ExpenseEvent['data']): Pick<InAppDraft, 'relatedObjectType' | 'relatedObjectId' | 'actionUrl' | 'senderId'> {
-    return { relatedObjectType: 'expense', relatedObjectId: d.expenseId, actionUrl: AppPaths.expense(d.expenseId), senderId: d.byUserId };
+  private about(d: ExpenseEvent['data']): Pick<InAppDraft, 'relatedObjectType' | 'relatedObjectId' | 'actionUrl' | 'senderId' | 'groupId'> {
+    return { relatedObjectType: 'expense', relatedObjectId: d.expenseId, actionUrl: AppPaths.expense(d.expenseId), senderId: d.byUserId, groupId: d.groupId };
   }
 }
 

@@ -19,7 +19,7 @@ export class MembershipNotificationHandlers {
     if (d.via === 'created' || d.byUserId === d.userId) return;
     const by = (await this.people.names(em, [d.byUserId]))(d.byUserId);
     await this.notifications.notify(ctx, e, d.byUserId, [{
-      userId: d.userId, type: 'group_member_added',
+      userId: d.userId, type: 'group_member_added', groupId: d.groupId,
       title: `${by} added you to a group`,
       message: `${by} added you to a group on Tally as ${d.role === 'admin' ? 'an admin' : `a ${d.role}`}.`,
       relatedObjectType: 'group', relatedObjectId: d.groupId, actionUrl: AppPaths.group(d.groupId),

@@ -106,7 +106,7 @@ export class SettlementNotificationHandlers {
 }
 
 function about(d: SettlementData) {
-  return { relatedObjectType: 'settlement', relatedObjectId: d.settlementId, actionUrl: AppPaths.settlement(d.settlementId) };
+  return { relatedObjectType: 'settlement', relatedObjectId: d.settlementId, actionUrl: AppPaths.settlement(d.settlementId), groupId: d.groupId };
 }
 
 function parties(d: SettlementData): string[] {
