@@ -9,6 +9,7 @@ import { PreferenceRepository } from './preferences/preference.repository';
 import { nextDigestAt, quietHoursEnd } from './preferences/preference-schedule';
 import { ProducerModule } from './producers/producer.module';
 import { PushModule } from './push/push.module';
+import { SmsModule } from './sms/sms.module';
 import type { NotificationRuntime } from './runtime';
 import { StreamModule } from './stream/stream.module';
 import { TemplateModule } from './templates/template.module';
@@ -19,7 +20,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [ServiceKitModule.forRoot(runtime, identitySources(runtime.orm)), IdentityModule.forRoot({ keepEmail: true }), StreamModule, NotificationModule, ProducerModule, PreferenceModule, TemplateModule, PushModule],
+      imports: [ServiceKitModule.forRoot(runtime, identitySources(runtime.orm)), IdentityModule.forRoot({ keepEmail: true }), StreamModule, NotificationModule, ProducerModule, PreferenceModule, TemplateModule, PushModule, SmsModule],
       providers: [
         { provide: EMAIL_QUEUE, useValue: emailQueue },
         { provide: DELIVERY_QUEUE, useValue: deliveryQueue },

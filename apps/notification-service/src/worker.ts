@@ -16,10 +16,13 @@ import { OrmPushDevices } from './push/push-device.repository';
 import { SendPushJobProcessor } from './push/send-push.job';
 import { WebPushSender, resolveVapidKeys } from './push/web-push.sender';
 import { DeliveryStore as PlannedDeliveryStore } from './deliveries/delivery-store';
+import { SendSmsJobProcessor } from './sms/send-sms.job';
+import { smsSenderFrom } from './sms/sms-config';
+import { OrmSmsContent } from './sms/sms-content';
 
 /**
  * The `notification-worker` deployable: delivers the `email-delivery` queue's jobs over SMTP and
- * the `push-delivery` queue's over Web Push (VAPID). No
+ * the `push-delivery` queue's over Web Push (VAPID) and the `sms-delivery` queue's over Twilio. No
  * Kafka here; the API process records notifications and enqueues their jobs. Health and metrics
  * on PORT; the queues it consumes are its entry in libs/contracts/src/services.ts.
  */
@@ -60,6 +63,8 @@ runWorker({
     });
     onShutdown('scheduler queue', () => schedulerQueue.close());
     const plannedDeliveries = new PlannedDeliveryStore(orm);
+    // SMS over Twilio when configured; without credentials every SMS delivery is skipped (not_configured).
+    const smsSender = smsSenderFrom(config, production, logger);
     return [
       new DeliverEmailJobProcessor({
         orm,
@@ -78,6 +83,13 @@ runWorker({
         devices: new OrmPushDevices(orm),
         sender: pushSender,
         logger: logger.child({ component: 'push-delivery' }),
+        registry: metrics.registry,
+      }),
+      new SendSmsJobProcessor({
+        store: plannedDeliveries,
+        content: new OrmSmsContent(orm, new TemplateService(new TemplateRepository()), config.APP_PUBLIC_URL),
+        sender: smsSender,
+        logger: logger.child({ component: 'sms-delivery' }),
         registry: metrics.registry,
       }),
       new SendEmailJobProcessor({

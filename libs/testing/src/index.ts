@@ -5,3 +5,4 @@ export * from './ports';
 export * from './system';
 export * from './stripe-server';
 export * from './push-endpoint';
+export * from './sms-server';

@@ -72,6 +72,31 @@ export class NotificationWorkerConfig extends DatabaseConfig implements WorkerCo
   @IsInt() @Min(1000) @Max(25_000)
   PUSH_TIMEOUT_MS: number = 10_000;
 
+  /**
+   * SMS over Twilio (the official SDK). Without an account sid and auth token SMS deliveries are
+   * skipped (`not_configured`); the worker starts either way. With them, exactly one of TWILIO_FROM
+   * (an E.164 number) and TWILIO_MESSAGING_SERVICE_SID is needed.
+   */
+  @IsOptional() @Matches(/^AC[0-9a-fA-F]{32}$/, { message: 'TWILIO_ACCOUNT_SID must be an account sid (AC followed by 32 hex digits)' })
+  TWILIO_ACCOUNT_SID?: string;
+
+  @IsOptional() @IsString() @MinLength(16)
+  TWILIO_AUTH_TOKEN?: string;
+
+  @IsOptional() @Matches(/^\+[1-9]\d{6,14}$/, { message: 'TWILIO_FROM must be an E.164 number like +14155550123' })
+  TWILIO_FROM?: string;
+
+  @IsOptional() @Matches(/^MG[0-9a-fA-F]{32}$/, { message: 'TWILIO_MESSAGING_SERVICE_SID must be a messaging service sid (MG…)' })
+  TWILIO_MESSAGING_SERVICE_SID?: string;
+
+  /** Tests and local runs only: where the Twilio REST API is (a local fake); unset: Twilio itself. Refused in production. */
+  @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  TWILIO_API_BASE?: string;
+
+  /** One Twilio request's timeout; below BullMQ's 30 s job lock. */
+  @IsInt() @Min(1000) @Max(25_000)
+  SMS_TIMEOUT_MS: number = 10_000;
+
   /** Jobs processed at once (per queue) by this process. */
   @IsInt() @Min(1) @Max(100)
   WORKER_CONCURRENCY: number = 5;

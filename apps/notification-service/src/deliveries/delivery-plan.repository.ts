@@ -22,7 +22,7 @@ export interface DueDelivery {
 /** The planning side of `notification_deliveries` (and what it reads to plan: users, push devices). */
 @Injectable()
 export class DeliveryPlanRepository {
-  /** Each user's time zone, verified email and active push devices; users not projected yet are absent. */
+  /** Each user's time zone, verified email, active push devices and phone number; users not projected yet are absent. */
   async recipients(em: EntityManager, userIds: readonly string[]): Promise<Map<string, PlannerRecipient>> {
     const ids = [...new Set(userIds)];
     if (!ids.length) return new Map();
@@ -34,10 +34,13 @@ export class DeliveryPlanRepository {
     const devices = await conn.execute<{ user_id: string; device_id: string }[]>(
       `SELECT user_id, device_id FROM push_devices WHERE is_active AND user_id IN (?) ORDER BY device_id`, [ids], 'all', tx,
     );
+    const phones = new Map((await conn.execute<{ user_id: string; phone_number: string }[]>(
+      `SELECT user_id, phone_number FROM user_phone_numbers WHERE phone_number IS NOT NULL AND user_id IN (?)`, [ids], 'all', tx,
+    )).map((p) => [p.user_id, p.phone_number]));
     const out = new Map<string, PlannerRecipient>();
     for (const u of users) {
       if (!u.is_active) continue;
-      out.set(u.id, { timezone: u.timezone, email: u.email, emailVerified: u.email_verified, pushDevices: [] });
+      out.set(u.id, { timezone: u.timezone, email: u.email, emailVerified: u.email_verified, pushDevices: [], phoneNumber: phones.get(u.id) ?? null });
     }
     for (const d of devices) (out.get(d.user_id)?.pushDevices as string[] | undefined)?.push(d.device_id);
     return out;

@@ -55,4 +55,22 @@ describe('planDelivery', () => {
     expect(planDelivery('normal', pref({ channels: ['email'] }), ann(), clock).channels).toEqual(['email']);
     expect(planDelivery('normal', pref({ channels: [] }), ann(), clock).store).toBe(false);
   });
+
+  it('texts one SMS when the channel is chosen and the recipient has a phone number, at once or when quiet hours end', () => {
+    const withPhone = ann({ phoneNumber: '+4930123456' });
+    expect(planDelivery('normal', pref({ channels: ['in_app', 'sms'] }), withPhone, clock)).toEqual({
+      store: true, channels: ['in_app', 'sms'], deliveries: [{ channel: 'sms', target: '', deliverAfter: NOW, digestAt: null }],
+    });
+    const quiet = pref({ channels: ['sms'], quietHours: { start: '22:00', end: '07:00' } });
+    expect(planDelivery('high', quiet, withPhone, clock).deliveries).toEqual([{ channel: 'sms', target: '', deliverAfter: QUIET_END, digestAt: null }]);
+    expect(planDelivery('urgent', quiet, withPhone, clock).deliveries).toEqual([{ channel: 'sms', target: '', deliverAfter: NOW, digestAt: null }]);
+  });
+
+  it('plans no SMS without a phone number, when SMS is not chosen, or under a digest frequency (urgent ones still go)', () => {
+    expect(planDelivery('normal', pref({ channels: ['sms'] }), ann({ phoneNumber: null }), clock)).toEqual({ store: false, channels: [], deliveries: [] });
+    expect(planDelivery('normal', pref(), ann({ phoneNumber: '+4930123456' }), clock).deliveries.map((d) => d.channel)).toEqual(['email', 'push', 'push']);
+    const daily = pref({ channels: ['in_app', 'sms'], frequency: 'daily' });
+    expect(planDelivery('normal', daily, ann({ phoneNumber: '+4930123456' }), clock)).toEqual({ store: true, channels: ['in_app'], deliveries: [] });
+    expect(planDelivery('urgent', daily, ann({ phoneNumber: '+4930123456' }), clock).channels).toEqual(['in_app', 'sms']);
+  });
 });

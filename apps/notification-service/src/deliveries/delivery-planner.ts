@@ -16,13 +16,15 @@ export interface PlannerRecipient {
   emailVerified: boolean;
   /** Active push devices' ids. */
   pushDevices: readonly string[];
+  /** The phone number auth holds for them (`user_phone_numbers`); SMS goes only where there is one. */
+  phoneNumber?: string | null;
   /** The recipient muted the group this notification is about. */
   groupMuted?: boolean;
 }
 
 export interface PlannedDelivery {
   channel: 'email' | 'push' | 'sms';
-  /** The push device id; '' for email. */
+  /** The push device id; '' for email and SMS (the job reads the number when it sends). */
   target: string;
   /** Not before this (the end of quiet hours, or now). */
   deliverAfter: Date;
@@ -55,8 +57,9 @@ export interface PlannerClock {
  * - a frequency limit other than `immediate` gathers emails into a digest (hourly, daily or weekly,
  *   in the recipient's time zone, and not inside quiet hours); push and SMS are immediate channels,
  *   so under a digest frequency they send nothing and the digest carries the notification;
- * - email needs a verified address; push one delivery per active device; SMS needs a phone number,
- *   which this service does not know yet, so SMS is never planned (the channel is listed but inert).
+ * - email needs a verified address; push one delivery per active device; SMS one delivery when the
+ *   recipient has a phone number (auth does not verify numbers, so SMS is opt-in: only where the
+ *   recipient's channels, or an urgent type's defaults, include it).
  */
 export function planDelivery(priority: Priority, pref: PlannerPreference, who: PlannerRecipient, clock: PlannerClock): DeliveryPlan {
   const urgent = priority === 'urgent';
@@ -79,8 +82,12 @@ export function planDelivery(priority: Priority, pref: PlannerPreference, who: P
     for (const device of [...new Set(who.pushDevices)].sort()) deliveries.push({ channel: 'push', target: device, deliverAfter: after, digestAt: null });
   }
 
+  if (wants.has('sms') && immediate && who.phoneNumber) {
+    deliveries.push({ channel: 'sms', target: '', deliverAfter: notBefore(clock.now), digestAt: null });
+  }
+
   const channels: Channel[] = [];
   if (wants.has('in_app')) channels.push('in_app');
-  for (const c of ['email', 'push'] as const) if (deliveries.some((d) => d.channel === c)) channels.push(c);
+  for (const c of ['email', 'push', 'sms'] as const) if (deliveries.some((d) => d.channel === c)) channels.push(c);
   return { store: channels.length > 0, channels, deliveries };
 }

@@ -23,11 +23,11 @@ export const DELIVERY_JOB_RETENTION = {
 export type DeliveryJobState = 'missing' | 'waiting' | 'active' | 'delayed' | 'prioritized' | 'waiting-children' | 'completed' | 'failed' | 'unknown';
 
 /** The job that sends a planned delivery of each channel. */
-const JOB_OF = { email: JobName.DeliverEmail, push: JobName.SendPush } as const;
+const JOB_OF = { email: JobName.DeliverEmail, push: JobName.SendPush, sms: JobName.SendSms } as const;
 export type QueuedChannel = keyof typeof JOB_OF;
 
 export function isQueuedChannel(c: string): c is QueuedChannel {
-  return c === 'email' || c === 'push';
+  return c === 'email' || c === 'push' || c === 'sms';
 }
 
 /**
@@ -52,7 +52,7 @@ export class DeliveryQueue {
       q.on('error', (err) => opts.logger.warn({ err: err.message, channel }, 'delivery queue error'));
       return q;
     };
-    this.queues = { email: make('email'), push: make('push') };
+    this.queues = { email: make('email'), push: make('push'), sms: make('sms') };
   }
 
   async enqueue(d: { deliveryId: string; channel: QueuedChannel; deliverAfter: Date; correlationId?: string }, now = new Date()): Promise<void> {
