@@ -59,9 +59,29 @@ describe('ProfileService.updateMe', () => {
 
   it('publishes nothing when only unpublished fields change, or a published one is set to its current value', async () => {
     const { service, append, me } = setup();
-    await service.updateMe(ME, { bio: 'new bio', phoneNumber: null, firstName: 'Ann' });
+    await service.updateMe(ME, { bio: 'new bio', phoneNumber: '+4930123456', firstName: 'Ann' });
     expect(append).not.toHaveBeenCalled();
-    expect(me).toMatchObject({ bio: 'new bio', phoneNumber: null, firstName: 'Ann', lastName: null });
+    expect(me).toMatchObject({ bio: 'new bio', phoneNumber: '+4930123456', firstName: 'Ann', lastName: null });
+  });
+
+  it('publishes user.phone_changed (not user.profile_updated) when the phone number is changed or cleared', async () => {
+    const changed = setup();
+    await changed.service.updateMe(ME, { phoneNumber: '+14155550123' });
+    expect(changed.append.mock.calls.map((c) => c[1])).toEqual([
+      { type: 'user.phone_changed', subject: ME, data: { userId: ME, phoneNumber: '+14155550123', at: expect.any(String) } },
+    ]);
+    const cleared = setup();
+    await cleared.service.updateMe(ME, { phoneNumber: null, firstName: 'Annie' });
+    expect(cleared.append.mock.calls.map((c) => c[1].type)).toEqual(['user.profile_updated', 'user.phone_changed']);
+    expect(cleared.append.mock.calls[1][1].data).toMatchObject({ userId: ME, phoneNumber: null });
+    expect(cleared.me.phoneNumber).toBeNull();
+  });
+
+  it('publishes no phone event when the number is set to the one it has, or not given', async () => {
+    const { service, append } = setup();
+    await service.updateMe(ME, { phoneNumber: '+4930123456' });
+    await service.updateMe(ME, { bio: 'x' });
+    expect(append).not.toHaveBeenCalled();
   });
 
   it('leaves absent fields alone and clears null ones', async () => {

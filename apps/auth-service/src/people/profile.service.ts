@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { OutboxWriter } from '@tally/messaging';
 import { freshEm, inTransaction } from '@tally/persistence';
+import { PhoneNumberEvents } from '../users/phone-number.events';
 import { User } from '../users/user.entity';
 import { UserEvents } from '../users/user.events';
 import { CountryRepository } from './country.repository';
@@ -36,12 +37,16 @@ export class ProfileService {
     private readonly outbox: OutboxWriter,
   ) {}
 
-  /** PATCH /users/me: absent fields stay; `user.profile_updated` goes out in the same transaction when a published field changed. */
+  /**
+   * PATCH /users/me: absent fields stay; `user.profile_updated` goes out in the same transaction when a
+   * published field changed, and `user.phone_changed` (its own topic: personal data) when the phone number did.
+   */
   async updateMe(userId: string, dto: UpdateMeDto): Promise<OwnUserView> {
     return inTransaction(this.orm, async (em) => {
       const user = await this.profiles.lockUser(em, userId);
       if (!user || !user.isActive) throw PeopleErrors.userNotFound();
       const before = PUBLISHED_FIELDS.map((f) => user[f] ?? null);
+      const phoneBefore = user.phoneNumber ?? null;
       for (const field of USER_FIELDS) {
         if (dto[field] !== undefined) (user as unknown as Record<string, unknown>)[field] = dto[field];
       }
@@ -49,6 +54,7 @@ export class ProfileService {
       if (PUBLISHED_FIELDS.some((f, i) => (user[f] ?? null) !== before[i])) {
         await this.outbox.append(em, UserEvents.profileUpdated(user));
       }
+      if ((user.phoneNumber ?? null) !== phoneBefore) await this.outbox.append(em, PhoneNumberEvents.changed(user));
       return toOwnUserView(user);
     });
   }

@@ -15,6 +15,7 @@ import { ChangePasswordDto, EmailDto, LoginDto, RefreshDto, RegisterDto, ResetPa
 import { PasswordHasher } from './password-hasher';
 import { PasswordPolicy } from './password-policy';
 import { PasswordResetEvents } from './password-reset.events';
+import { PhoneNumberEvents } from './phone-number.events';
 import { EmailVerification, User } from './user.entity';
 import { UserEvents } from './user.events';
 import { UserRepository } from './user.repository';
@@ -97,6 +98,7 @@ export class AuthService {
         if (dto.preferredCurrency) user.preferredCurrency = dto.preferredCurrency;
         await this.users.insert(em, user);
         await this.outbox.append(em, UserEvents.registered(user));
+        if (user.phoneNumber) await this.outbox.append(em, PhoneNumberEvents.changed(user));
         await this.issueVerification(em, user);
       });
     } catch (err) {

@@ -20,9 +20,9 @@ const ajv = new Ajv({ strict: false });
 addFormats(ajv);
 
 const PAIRS: [new () => object, EventType[]][] = [
-  [RegisterDto, ['user.registered', 'email_verification.requested']],
+  [RegisterDto, ['user.registered', 'email_verification.requested', 'user.phone_changed']],
   [EmailDto, ['email_verification.requested', 'password_reset.requested']],
-  [UpdateMeDto, ['user.profile_updated']],
+  [UpdateMeDto, ['user.profile_updated', 'user.phone_changed']],
   [RegisterDeviceDto, ['device.registered']],
   [CreateFriendshipDto, ['friendship.requested']],
   [ChangeRoleDto, ['user.role_changed']],
@@ -39,6 +39,8 @@ const CANDIDATES: string[] = [
   'EUR', 'eur', 'XYZ', 'Europe/Berlin', 'UTC', 'Mars/Olympus', 'x'.repeat(60), 'ios', 'web', 'admin', 'premium', 'user',
   '3f2c1a9e-8b7d-4c6e-9f1a-2b3c4d5e6f70', '3F2C1A9E-8B7D-4C6E-9F1A-2B3C4D5E6F70', '00000000-0000-0000-0000-000000000000', 'urn:uuid:3f2c1a9e-8b7d-4c6e-9f1a-2b3c4d5e6f70',
   'push-token-abcdefgh', 'x'.repeat(255), 'x'.repeat(256),
+  // phone numbers
+  '+14155550123', ' +1 (415) 555-0123 ', '+49 30 123456', '+4930123456', '+1234567', '+123456', '+1234567890123456', '+12345678901234567', '+0123456789', '004930123456',
 ];
 
 describe('request DTOs and the event schemas of the same fields', () => {
