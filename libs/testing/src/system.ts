@@ -108,6 +108,8 @@ export class TallySystem {
       Object.assign(env, { SANDBOX_SETTLE_MS: '200', PAYMENT_WEBHOOK_BACKOFF_MS: '200' });
       if (this.ports['api-gateway']) env.SANDBOX_WEBHOOK_URL = `${this.gatewayUrl}/webhooks/sandbox`;
     }
+    // Tracked emails (on when a test passes EMAIL_TRACKING_SECRET) point at this run's gateway.
+    if (app === 'notification-worker' && this.ports['api-gateway']) env.EMAIL_TRACKING_BASE_URL = this.gatewayUrl;
     if (s.kind === 'gateway') {
       Object.assign(env, {
         // Runs register many users from one address: edge limits far above production's, keyed

@@ -28,6 +28,8 @@ const PUBLIC_ROUTES: { method: string; path: RegExp }[] = [
   // Anonymous, so under the per-IP quota (RATE_LIMIT_ANONYMOUS_IP): a provider whose burst exceeds it gets
   // 429 and delivers again later (Stripe retries for days), so events are delayed, never lost.
   { method: 'POST', path: /^\/webhooks\/[a-z0-9-]+$/ },
+  // Email open pixels and tracked links (notification-service): a mail client has no token; the HMAC in the path is the authentication.
+  { method: 'GET', path: /^\/email\/(open|click)\/[A-Za-z0-9._-]+$/ },
 ];
 
 export function isPublicRoute(method: string, url: string): boolean {

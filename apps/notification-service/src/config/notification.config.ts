@@ -1,4 +1,4 @@
-import { IsInt, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, IsUrl, Max, Min, MinLength } from 'class-validator';
 import { RedisConfig } from '@tally/config';
 
 /** The API process: HTTP, Kafka consumer (records + enqueues), delivery sweeper. */
@@ -28,4 +28,15 @@ export class NotificationServiceConfig extends RedisConfig {
   /** An enqueue slower than this gives up (Redis down); the sweeper enqueues later. Keeps Kafka handlers short. */
   @IsInt() @Min(100) @Max(30_000)
   EMAIL_ENQUEUE_TIMEOUT_MS: number = 2000;
+
+  /** Where the app lives (tracked email links redirect to the notification's page there). */
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  APP_PUBLIC_URL: string = 'http://localhost:8080';
+
+  /**
+   * Email open/click tracking: the HMAC key of the tokens in tracked emails (the same value as
+   * notification-worker's). Unset: tracking is off and `/email/open|click/*` answer 404.
+   */
+  @IsOptional() @IsString() @MinLength(32, { message: 'EMAIL_TRACKING_SECRET must be at least 32 characters' })
+  EMAIL_TRACKING_SECRET?: string;
 }

@@ -9,6 +9,7 @@ import { freshEm } from '@tally/persistence';
 import { JobProcessor, TypedJob } from '@tally/service-kit';
 import { Mailer, isPermanentSmtpError } from '../delivery/mailer';
 import type { TemplateService } from '../templates/template.service';
+import { EmailTracking, clickUrl, openPixelUrl, withOpenPixel } from '../tracking/tracking-token';
 import { absoluteUrl } from './digest';
 import type { DeliveryStorePort } from './delivery-store';
 
@@ -28,6 +29,8 @@ export interface DeliverEmailDeps {
   templates: Pick<TemplateService, 'render'>;
   mailer: Mailer;
   appPublicUrl: string;
+  /** Open/click tracking, when the deployment turns it on. */
+  tracking?: EmailTracking;
   logger: Logger;
   registry: Registry;
   clock?: () => Date;
@@ -103,10 +106,12 @@ export class DeliverEmailJobProcessor extends JobProcessor<JobName.DeliverEmail,
       channel: 'email',
       language: null,
       vars: {
-        title: row.title, message: row.message, actionUrl: absoluteUrl(this.deps.appPublicUrl, row.action_url),
+        title: row.title, message: row.message,
+        actionUrl: this.deps.tracking && row.action_url ? clickUrl(this.deps.tracking, deliveryId) : absoluteUrl(this.deps.appPublicUrl, row.action_url),
         recipientName: name(recipient), senderName: name(sender), metadata: row.metadata ?? {},
       },
     });
+    if (this.deps.tracking && rendered.html) rendered.html = withOpenPixel(rendered.html, openPixelUrl(this.deps.tracking, deliveryId));
     return { recipient, rendered };
   }
 
