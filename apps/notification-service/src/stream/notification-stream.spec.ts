@@ -11,7 +11,7 @@ const t0 = Date.parse('2026-12-06T10:00:00.000Z');
 
 function row(i: number, atMs = t0 + i * 1000): Notification {
   return {
-    id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, userId: USER, notificationType: 'friend_request_received', title: `n${i}`, message: 'm',
+    id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, userId: USER, notificationType: 'friend_request', title: `n${i}`, message: 'm',
     priority: 'normal', isRead: false, readAt: null, relatedObjectType: null, relatedObjectId: null, actionUrl: null, deliveryChannels: ['in_app'],
     deliveryStatus: 'sent', isSent: true, sentAt: new Date(atMs), createdAt: new Date(atMs),
   } as unknown as Notification;

@@ -184,7 +184,7 @@ async function stream(userId: string, opts: { lastEventId?: string; query?: stri
 /** One event's in-app notifications for `userIds`, stored as a consumer stores them; rolled back when asked. Returns their ids. */
 async function notify(userIds: string[], opts: { rollback?: boolean } = {}): Promise<string[]> {
   const rows: InAppRow[] = userIds.map((userId, i) => ({
-    id: randomUUID(), userId, senderId: null, type: 'friend_request_received', title: `Request ${i} ${run}`, message: 'Someone wants to be friends.',
+    id: randomUUID(), userId, senderId: null, type: 'friend_request', title: `Request ${i} ${run}`, message: 'Someone wants to be friends.',
     priority: 'normal', relatedObjectType: null, relatedObjectId: null, actionUrl: null, metadata: {}, channels: ['in_app'],
   }));
   const insert = inTransaction(runtime.orm, async (em) => {
@@ -293,7 +293,7 @@ describe('GET /api/v1/notifications/stream', () => {
     await inTransaction(runtime.orm, async (em) => {
       await em.getConnection().execute(
         `INSERT INTO notifications (id, user_id, notification_type, title, message, delivery_channels, delivery_status, is_sent, sent_at, created_at, updated_at)
-         VALUES (?, ?, 'friend_request_received', 'Late', 'Committed late.', '["in_app"]'::jsonb, 'sent', TRUE, now(), now() - interval '5 seconds', now())`,
+         VALUES (?, ?, 'friend_request', 'Late', 'Committed late.', '["in_app"]'::jsonb, 'sent', TRUE, now(), now() - interval '5 seconds', now())`,
         [late, alice], 'all', em.getTransactionContext(),
       );
       await notifyNewNotifications(em, [alice]);
