@@ -47,7 +47,8 @@ export class DeliveryPlanRepository {
   }
 
   /** Stores the planned deliveries of notifications in the caller's transaction; returns them with their ids. */
-  async insert(em: EntityManager, rows: readonly { notificationId: string; userId: string; delivery: PlannedDelivery }[]): Promise<ScheduledDelivery[]> {
+  /** `userId` null only for an SMS to someone without an account (a phone-only group invitation: the number is the notification's recipient). */
+  async insert(em: EntityManager, rows: readonly { notificationId: string; userId: string | null; delivery: PlannedDelivery }[]): Promise<ScheduledDelivery[]> {
     if (!rows.length) return [];
     const out: ScheduledDelivery[] = rows.map((r) => ({
       id: randomUUID(), notificationId: r.notificationId, channel: r.delivery.channel, deliverAfter: r.delivery.deliverAfter, digestAt: r.delivery.digestAt,

@@ -68,7 +68,7 @@ export class DeliveryScheduler {
   }
 
   /** Stores the deliveries of the stored notifications and enqueues the due ones after the commit. */
-  async schedule(ctx: HandlerContext, created: readonly { notificationId: string; userId: string; plan: DeliveryPlan }[], correlationId?: string): Promise<number> {
+  async schedule(ctx: HandlerContext, created: readonly { notificationId: string; userId: string | null; plan: DeliveryPlan }[], correlationId?: string): Promise<number> {
     const rows = created.flatMap((c) => c.plan.deliveries.map((delivery) => ({ notificationId: c.notificationId, userId: c.userId, delivery })));
     const scheduled = await this.repo.insert(ctx.em, rows);
     const jobs = scheduled.filter((d) => d.digestAt === null);

@@ -6,9 +6,9 @@ import { Migration20261206000100_notifications_from_events } from './Migration20
 import { Migration20261206000300_group_members_projection } from './Migration20261206000300_group_members_projection';
 import { Migration20261206000400_deliveries_and_push_devices } from './Migration20261206000400_deliveries_and_push_devices';
 import { Migration20261206000500_notification_template_defaults } from './Migration20261206000500_notification_template_defaults';
-import { Migration20261206000900_user_phone_numbers } from './Migration20261206000900_user_phone_numbers';
 import { Migration20261206000700_group_notification_settings } from './Migration20261206000700_group_notification_settings';
 import { Migration20261206000900_user_phone_numbers } from './Migration20261206000900_user_phone_numbers';
+import { Migration20261206000950_sms_deliveries_without_account } from './Migration20261206000950_sms_deliveries_without_account';
 
 /** Applied in this order; never edit a shipped migration, add a new one. */
 export const migrations: MigrationEntry[] = [
@@ -19,7 +19,7 @@ export const migrations: MigrationEntry[] = [
   { name: 'Migration20261206000300_group_members_projection', class: Migration20261206000300_group_members_projection },
   { name: 'Migration20261206000400_deliveries_and_push_devices', class: Migration20261206000400_deliveries_and_push_devices },
   { name: 'Migration20261206000500_notification_template_defaults', class: Migration20261206000500_notification_template_defaults },
-  { name: 'Migration20261206000900_user_phone_numbers', class: Migration20261206000900_user_phone_numbers },
   { name: 'Migration20261206000700_group_notification_settings', class: Migration20261206000700_group_notification_settings },
   { name: 'Migration20261206000900_user_phone_numbers', class: Migration20261206000900_user_phone_numbers },
+  { name: 'Migration20261206000950_sms_deliveries_without_account', class: Migration20261206000950_sms_deliveries_without_account },
 ];

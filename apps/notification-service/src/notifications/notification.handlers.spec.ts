@@ -27,13 +27,19 @@ describe('NotificationHandlers.onInvitationCreated', () => {
     const enqueued: SendEmailJob[] = [];
     const afterCommit: (() => Promise<void>)[] = [];
     const ctx: HandlerContext = { em: {} as EntityManager, afterCommit: (fn) => void afterCommit.push(fn) };
+    const texted: string[] = [];
     const service = {
-      // The real service records nothing for a phone-only invitation (notification.service.spec.ts).
+      // The real service emails only invitations with an address (notification.service.spec.ts) and texts phone-only ones.
       recordGroupInvitation: async (_em: EntityManager, e: EventOf<'invitation.created'>) => (e.data.email ? ({ id: 'n-1' } as Notification) : null),
+      recordPhoneInvitation: async (_ctx: HandlerContext, e: EventOf<'invitation.created'>) => {
+        if (e.data.email || !e.data.phoneNumber) return null;
+        texted.push(e.data.phoneNumber);
+        return { id: 'n-2' } as Notification;
+      },
     } as unknown as NotificationService;
     const runtime = { logger: pino({ level: 'silent' }) } as unknown as ServiceRuntime;
     const handlers = new NotificationHandlers(service, { enqueue: async (job) => void enqueued.push(job) }, runtime);
-    return { handlers, ctx, enqueued, afterCommit };
+    return { handlers, ctx, enqueued, afterCommit, texted };
   }
 
   it('enqueues the invitation email only after the commit', async () => {
@@ -45,10 +51,17 @@ describe('NotificationHandlers.onInvitationCreated', () => {
     expect(enqueued).toEqual([{ notificationId: 'n-1' }]);
   });
 
-  it('enqueues nothing for a phone-only invitation', async () => {
-    const { handlers, ctx, enqueued, afterCommit } = setup();
+  it('texts a phone-only invitation instead of emailing it', async () => {
+    const { handlers, ctx, enqueued, afterCommit, texted } = setup();
     await handlers.onInvitationCreated(invitationCreated(null, '+351912345678'), ctx);
+    expect(texted).toEqual(['+351912345678']);
     expect(afterCommit).toEqual([]);
     expect(enqueued).toEqual([]);
+  });
+
+  it('does not text an invitation that has an email', async () => {
+    const { handlers, ctx, texted } = setup();
+    await handlers.onInvitationCreated(invitationCreated('bob@example.com', '+351912345678'), ctx);
+    expect(texted).toEqual([]);
   });
 });

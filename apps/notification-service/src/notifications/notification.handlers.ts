@@ -54,13 +54,15 @@ export class NotificationHandlers {
     this.enqueueAfterCommit(ctx, n.id, correlationId);
   }
 
-  /** An admin invited an address to a group: the invitee is emailed the invitation (phone-only ones wait for SMS). */
+  /** An admin invited an address to a group: the invitee is emailed the invitation (phone-only ones are texted). */
   @EventPattern('invitation.created')
   async onInvitationCreated(@Payload() e: EventOf<'invitation.created'>, @Ctx() ctx: HandlerContext): Promise<void> {
     const correlationId = currentContext()?.correlationId;
     const n = await this.notifications.recordGroupInvitation(ctx.em, e, correlationId);
     if (!n) {
-      this.log.debug({ eventId: e.id, invitationId: e.data.invitationId }, 'phone-only invitation: no SMS delivery yet, nothing recorded');
+      // A phone-only invitation is texted: its SMS delivery is stored here and enqueued after the commit.
+      const sms = await this.notifications.recordPhoneInvitation(ctx, e, correlationId);
+      this.log.info({ notificationId: sms?.id, eventId: e.id, invitationId: e.data.invitationId, groupId: e.data.groupId }, sms ? 'invitation SMS recorded' : 'invitation with neither email nor phone: nothing recorded');
       return;
     }
     this.log.info({ notificationId: n.id, eventId: e.id, invitationId: e.data.invitationId, groupId: e.data.groupId }, 'invitation email recorded');

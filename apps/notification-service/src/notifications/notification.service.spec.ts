@@ -88,7 +88,7 @@ describe('NotificationService.recordGroupInvitation', () => {
     expect(n!.metadata).not.toHaveProperty('correlationId');
   });
 
-  it('records nothing for a phone-only invitation (no SMS yet)', async () => {
+  it('leaves a phone-only invitation to recordPhoneInvitation (texted, see sms/send-sms.int-spec.ts)', async () => {
     const { service, inserted, lookedUp } = setup(ACCOUNT_ID);
     expect(await service.recordGroupInvitation({} as EntityManager, event({ email: null, phoneNumber: '+351912345678' }), undefined)).toBeNull();
     expect(inserted).toEqual([]);

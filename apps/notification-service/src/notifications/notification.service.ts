@@ -234,8 +234,8 @@ export class NotificationService {
   /**
    * The email inviting an address to a group. The invitee may have no account: the notification is
    * the account's (listed in its notifications) only when the projection knows a verified account
-   * with that address, otherwise it names the address alone. A phone-only invitation records
-   * nothing (no SMS yet): returns null. Not worth sending once the invitation expired. No secret:
+   * with that address, otherwise it names the address alone. A phone-only invitation is not this
+   * method's (null; see `recordPhoneInvitation`). Not worth sending once the invitation expired. No secret:
    * accepting needs the account whose verified address it was sent to.
    */
   async recordGroupInvitation(
@@ -280,6 +280,52 @@ export class NotificationService {
     n.deliveryStatus = 'pending';
     n.expiresAt = expiresAt;
     await this.notifications.insert(em, n);
+    return n;
+  }
+
+  /**
+   * A group invitation to a phone number alone (no email): texted. One notification (no account:
+   * `user_id` null, `recipient` the number, channel `sms`) and one SMS delivery, in the consumer's
+   * transaction; its job is enqueued after the commit (the sweeper catches up if Redis is down). The
+   * text is the type's sms template: who invited them to which group, and the invitation's link.
+   * Null when the invitation has an email (that one is emailed) or no number.
+   */
+  async recordPhoneInvitation(
+    ctx: HandlerContext,
+    event: EventEnvelope<'invitation.created', InvitationEventData>,
+    correlationId: string | undefined,
+  ): Promise<Notification | null> {
+    const d = event.data;
+    if (d.email || !d.phoneNumber) return null;
+    const inviter = d.inviterName?.trim() || 'Someone';
+    const expiresAt = new Date(d.expiresAt);
+    const n = new Notification();
+    n.id = randomUUID();
+    n.userId = null;
+    n.senderId = d.invitedById;
+    n.notificationType = NotificationTypes.groupInvitation;
+    n.title = clip(`${inviter} invited you to ${d.groupName}`, 200);
+    n.message = clip(`${inviter} invited you to join "${d.groupName}" on Tally. Open the link to accept before ${formatExpiry(expiresAt)}.`, 1000);
+    n.priority = 'normal';
+    n.relatedObjectType = 'group_invitation';
+    n.relatedObjectId = d.invitationId;
+    n.actionUrl = invitationPath(d.invitationId);
+    n.metadata = {
+      eventId: event.id, source: event.source, ...(correlationId ? { correlationId } : {}),
+      invitationId: d.invitationId, groupId: d.groupId, groupName: d.groupName, invitedById: d.invitedById, inviterName: d.inviterName,
+      expiresAt: expiresAt.toISOString(),
+    };
+    n.deliveryChannels = ['sms'];
+    n.sourceEventId = null;
+    n.recipient = d.phoneNumber;
+    n.deliveryStatus = 'pending';
+    n.expiresAt = expiresAt;
+    await this.notifications.insert(ctx.em, n);
+    const now = new Date();
+    await this.deliveries.schedule(ctx, [{
+      notificationId: n.id, userId: null,
+      plan: { store: true, channels: ['sms'], deliveries: [{ channel: 'sms', target: '', deliverAfter: now, digestAt: null }] },
+    }], correlationId);
     return n;
   }
 

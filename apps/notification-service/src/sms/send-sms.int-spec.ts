@@ -16,9 +16,16 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { EventOf, HandlerContext } from '@tally/messaging';
 import { JobName, Queues } from '@tally/contracts';
 import { inTransaction, initOrm, runMigrations } from '@tally/persistence';
-import { JobDispatcher } from '@tally/service-kit';
+import { JobDispatcher, ServiceRuntime } from '@tally/service-kit';
 import { FAKE_SMS_MAGIC_NUMBERS, FakeSmsServer, createTestDatabase, dropTestDatabase, expectEventually, infraFromEnv } from '@tally/testing';
 import { DeliveryPlanRepository } from '../deliveries/delivery-plan.repository';
+import { DeliveryQueue } from '../deliveries/delivery-queue';
+import { DeliveryScheduler } from '../deliveries/delivery-scheduler';
+import { GroupSettingsRepository } from '../group-settings/group-settings';
+import { NotificationRepository } from '../notifications/notification.repository';
+import { NotificationService } from '../notifications/notification.service';
+import { nextDigestAt, quietHoursEnd } from '../preferences/preference-schedule';
+import { PreferenceRepository } from '../preferences/preference.repository';
 import { DeliveryStore } from '../deliveries/delivery-store';
 import { entities } from '../entities';
 import { migrations } from '../migrations';
@@ -240,5 +247,46 @@ describe('user_phone_numbers projection of auth user.phone_changed', () => {
     expect((await plan.recipients(orm.em.fork(), [s.userId])).get(s.userId)).toMatchObject({ phoneNumber: '+4930123456' });
     await phone(s.userId, null, new Date(Date.now() + 1000).toISOString());
     expect((await plan.recipients(orm.em.fork(), [s.userId])).get(s.userId)).toMatchObject({ phoneNumber: null });
+  });
+});
+
+describe('a group invitation to a phone number alone', () => {
+  it('is texted once with its link, without an account, through the delivery queue', async () => {
+    const logger = pino({ level: 'silent' });
+    const deliveryQueue = new DeliveryQueue({ redisUrl: infra.redisUrl, prefix, attempts: ATTEMPTS, backoffMs: 100, timeoutMs: 2000, logger });
+    try {
+      const scheduler = new DeliveryScheduler(
+        new DeliveryPlanRepository(), new PreferenceRepository(), { quietHoursEnd, nextDigestAt }, deliveryQueue,
+        { logger } as unknown as ServiceRuntime, new GroupSettingsRepository(),
+      );
+      const service = new NotificationService(orm, new NotificationRepository(), scheduler);
+      const invitationId = randomUUID();
+      const number = newNumber();
+      const e = {
+        id: randomUUID(), type: 'invitation.created', source: 'group-service', time: new Date().toISOString(), subject: invitationId, specversion: '1.0',
+        data: {
+          invitationId, groupId: randomUUID(), groupName: 'Lisbon trip', invitedById: randomUUID(), inviterName: 'Ann', email: null, phoneNumber: number,
+          message: null, status: 'pending', expiresAt: new Date(Date.now() + 7 * 86_400_000).toISOString(), acceptedById: null, byUserId: null, at: new Date().toISOString(),
+        },
+      } as unknown as EventOf<'invitation.created'>;
+      const hooks: (() => Promise<void>)[] = [];
+      const n = await inTransaction(orm, (em) => service.recordPhoneInvitation({ em, afterCommit: (fn) => void hooks.push(fn) } as HandlerContext, e, undefined));
+      expect(n).toMatchObject({ userId: null, recipient: number, deliveryChannels: ['sms'] });
+      for (const hook of hooks) await hook();
+
+      const [m] = await expectEventually(async () => {
+        const got = twilio.to(number);
+        if (!got.length) throw new Error('no SMS yet');
+        return got;
+      }, { timeoutMs: 20_000, intervalMs: 100 });
+      expect(m.body).toMatch(/^Tally: Ann invited you to join "Lisbon trip" on Tally\. Open the link to accept before .+ http:\/\/localhost:8080\/invitations\//);
+      expect(m.body).toContain(invitationId);
+      await expectEventually(async () => expect(await notificationRow(n!.id)).toMatchObject({ is_sent: true, delivery_status: 'sent' }), { timeoutMs: 10_000, intervalMs: 100 });
+      const logs = await logRows(n!.id);
+      expect(logs.map((l) => [l.status, l.delivery_method, l.recipient])).toEqual([['sent', 'sms', `+*******${number.slice(-4)}`]]);
+      expect(twilio.to(number)).toHaveLength(1);
+    } finally {
+      await deliveryQueue.close();
+    }
   });
 });
