@@ -28,7 +28,7 @@ const secretsKeyKey = (s) => `${envName(s.database ?? s.name)}_SECRETS_KEY`;
 
 /**
  * What one process reads beyond what its flags in the service list say: payment-service's providers,
- * notification-worker's VAPID keys.
+ * notification-worker's VAPID keys and Twilio account.
  * compose: lines under `environment:`; secrets: optional keys of tally-secrets (absent = off).
  */
 const EXTRA = {
@@ -53,10 +53,18 @@ const EXTRA = {
       '      # (it changes on restart); set both (npx web-push generate-vapid-keys) to keep subscriptions.',
       '      VAPID_PUBLIC_KEY: ${VAPID_PUBLIC_KEY:-}',
       '      VAPID_PRIVATE_KEY: ${VAPID_PRIVATE_KEY:-}',
+      '      # SMS over Twilio: on when the account sid and auth token are set (with TWILIO_FROM or a messaging',
+      '      # service); unset, SMS deliveries are skipped as not_configured.',
+      '      TWILIO_ACCOUNT_SID: ${TWILIO_ACCOUNT_SID:-}',
+      '      TWILIO_AUTH_TOKEN: ${TWILIO_AUTH_TOKEN:-}',
+      '      TWILIO_FROM: ${TWILIO_FROM:-}',
     ],
     secrets: [
       ['VAPID_PUBLIC_KEY', 'CHANGE_ME_87_CHARS_BASE64URL', 'web push VAPID public key (npx web-push generate-vapid-keys; the web app subscribes with it); required in production'],
       ['VAPID_PRIVATE_KEY', 'CHANGE_ME_43_CHARS_BASE64URL', 'web push VAPID private key, the pair of VAPID_PUBLIC_KEY; required in production'],
+      ['TWILIO_ACCOUNT_SID', 'AC_CHANGE_ME_32_HEX', 'SMS: the Twilio account sid; leave the three TWILIO_ keys out and SMS deliveries are skipped'],
+      ['TWILIO_AUTH_TOKEN', 'CHANGE_ME', 'SMS: the Twilio auth token of that account'],
+      ['TWILIO_FROM', '+CHANGE_ME_E164', 'SMS: the sending number, E.164 (or set TWILIO_MESSAGING_SERVICE_SID instead)'],
     ],
   },
 };

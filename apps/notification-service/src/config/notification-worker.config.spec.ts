@@ -35,4 +35,15 @@ describe('NotificationWorkerConfig', () => {
     expect(() => loadConfig(NotificationWorkerConfig, { ...env, VAPID_SUBJECT: 'ops@tally.local' })).toThrow(ConfigValidationError);
     expect(() => loadConfig(NotificationWorkerConfig, { ...env, PUSH_TIMEOUT_MS: '60000' })).toThrow(ConfigValidationError);
   });
+
+  it('starts without Twilio (empty values as compose passes them) and refuses malformed Twilio settings', () => {
+    const c = loadConfig(NotificationWorkerConfig, { ...env, TWILIO_ACCOUNT_SID: '', TWILIO_AUTH_TOKEN: '', TWILIO_FROM: '' });
+    expect(c.TWILIO_ACCOUNT_SID).toBeUndefined();
+    expect(c.SMS_TIMEOUT_MS).toBe(10_000);
+    const twilio = { TWILIO_ACCOUNT_SID: `AC${'a1'.repeat(16)}`, TWILIO_AUTH_TOKEN: 'f'.repeat(32), TWILIO_FROM: '+15005550006' };
+    expect(loadConfig(NotificationWorkerConfig, { ...env, ...twilio })).toMatchObject(twilio);
+    expect(() => loadConfig(NotificationWorkerConfig, { ...env, ...twilio, TWILIO_ACCOUNT_SID: 'AC_CHANGE_ME_32_HEX' })).toThrow(ConfigValidationError);
+    expect(() => loadConfig(NotificationWorkerConfig, { ...env, ...twilio, TWILIO_FROM: '4155550123' })).toThrow(ConfigValidationError);
+    expect(() => loadConfig(NotificationWorkerConfig, { ...env, TWILIO_API_BASE: '127.0.0.1:9999' })).toThrow(ConfigValidationError);
+  });
 });
