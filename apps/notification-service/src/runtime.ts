@@ -17,7 +17,7 @@ export const entities = [...ownEntities, ...identityEntities];
 export interface NotificationRuntime {
   runtime: ServiceRuntime<NotificationServiceConfig>;
   emailQueue: EmailQueue;
-  /** Planned deliveries' jobs (email, push). */
+  /** Planned deliveries' jobs (email, push, sms). */
   deliveryQueue: DeliveryQueue;
   /** Started once the app listens; stopped on shutdown. */
   sweeper: DeliverySweeper;

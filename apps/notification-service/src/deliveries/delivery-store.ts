@@ -12,7 +12,8 @@ export type DeliveryRowStatus = 'scheduled' | 'sent' | 'failed' | 'skipped' | 'd
 export interface Delivery {
   id: string;
   notificationId: string;
-  userId: string;
+  /** Null only for an SMS to someone without an account (a phone-only group invitation). */
+  userId: string | null;
   channel: DeliveryChannelName;
   target: string;
   status: DeliveryRowStatus;
@@ -64,10 +65,10 @@ export interface DeliveryStorePort {
 
 const MAX_ERROR = 2000;
 /** Where each channel's delivery jobs run (a dead-letter row names it). */
-const QUEUE_OF: Record<DeliveryChannelName, string> = { email: JobQueues[JobName.DeliverEmail], push: JobQueues[JobName.SendPush], sms: 'sms-delivery' };
+const QUEUE_OF: Record<DeliveryChannelName, string> = { email: JobQueues[JobName.DeliverEmail], push: JobQueues[JobName.SendPush], sms: JobQueues[JobName.SendSms] };
 
 interface DeliveryDbRow {
-  id: string; notification_id: string; user_id: string; channel: DeliveryChannelName; target: string; status: DeliveryRowStatus;
+  id: string; notification_id: string; user_id: string | null; channel: DeliveryChannelName; target: string; status: DeliveryRowStatus;
   deliver_after: Date | string; digest_at: Date | string | null; attempts: number; last_error: string | null; sent_at: Date | string | null;
 }
 
