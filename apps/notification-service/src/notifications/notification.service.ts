@@ -305,7 +305,9 @@ export class NotificationService {
     n.senderId = d.invitedById;
     n.notificationType = NotificationTypes.groupInvitation;
     n.title = clip(`${inviter} invited you to ${d.groupName}`, 200);
-    n.message = clip(`${inviter} invited you to join "${d.groupName}" on Tally. Open the link to accept before ${formatExpiry(expiresAt)}.`, 1000);
+    // Accepting a phone invitation needs a verified phone number, which auth does not have yet
+    // (group-service): so the text invites and links, and promises nothing more.
+    n.message = clip(`${inviter} invited you to join "${d.groupName}" on Tally; the invitation is open until ${formatExpiry(expiresAt)}.`, 1000);
     n.priority = 'normal';
     n.relatedObjectType = 'group_invitation';
     n.relatedObjectId = d.invitationId;

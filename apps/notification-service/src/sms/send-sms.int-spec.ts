@@ -279,7 +279,7 @@ describe('a group invitation to a phone number alone', () => {
         if (!got.length) throw new Error('no SMS yet');
         return got;
       }, { timeoutMs: 20_000, intervalMs: 100 });
-      expect(m.body).toMatch(/^Tally: Ann invited you to join "Lisbon trip" on Tally\. Open the link to accept before .+ http:\/\/localhost:8080\/invitations\//);
+      expect(m.body).toMatch(/^Tally: Ann invited you to join "Lisbon trip" on Tally; the invitation is open until .+\. http:\/\/localhost:8080\/invitations\//);
       expect(m.body).toContain(invitationId);
       await expectEventually(async () => expect(await notificationRow(n!.id)).toMatchObject({ is_sent: true, delivery_status: 'sent' }), { timeoutMs: 10_000, intervalMs: 100 });
       const logs = await logRows(n!.id);
