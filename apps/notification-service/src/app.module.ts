@@ -4,6 +4,7 @@ import { ServiceKitModule } from '@tally/service-kit';
 import { DELIVERY_QUEUE, PLANNER_TIME, PREFERENCE_SOURCE } from './deliveries/delivery-scheduler';
 import { EMAIL_QUEUE } from './notifications/notification.handlers';
 import { NotificationModule } from './notifications/notification.module';
+import { OperationsModule } from './operations/operations.module';
 import { PreferenceModule } from './preferences/preference.module';
 import { PreferenceRepository } from './preferences/preference.repository';
 import { nextDigestAt, quietHoursEnd } from './preferences/preference-schedule';
@@ -13,6 +14,7 @@ import { SmsModule } from './sms/sms.module';
 import type { NotificationRuntime } from './runtime';
 import { StreamModule } from './stream/stream.module';
 import { TemplateModule } from './templates/template.module';
+import { TrackingModule } from './tracking/tracking.controller';
 
 @Module({})
 export class AppModule {
@@ -20,7 +22,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [ServiceKitModule.forRoot(runtime, identitySources(runtime.orm)), IdentityModule.forRoot({ keepEmail: true }), StreamModule, NotificationModule, ProducerModule, PreferenceModule, TemplateModule, PushModule, SmsModule],
+      imports: [ServiceKitModule.forRoot(runtime, identitySources(runtime.orm)), IdentityModule.forRoot({ keepEmail: true }), StreamModule, NotificationModule, ProducerModule, PreferenceModule, TemplateModule, PushModule, TrackingModule, SmsModule],
       providers: [
         { provide: EMAIL_QUEUE, useValue: emailQueue },
         { provide: DELIVERY_QUEUE, useValue: deliveryQueue },
