@@ -22,7 +22,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [ServiceKitModule.forRoot(runtime, identitySources(runtime.orm)), IdentityModule.forRoot({ keepEmail: true }), StreamModule, NotificationModule, ProducerModule, PreferenceModule, TemplateModule, PushModule, TrackingModule, SmsModule],
+      imports: [ServiceKitModule.forRoot(runtime, identitySources(runtime.orm)), IdentityModule.forRoot({ keepEmail: true }), StreamModule, NotificationModule, ProducerModule, PreferenceModule, TemplateModule, PushModule, TrackingModule, SmsModule, OperationsModule],
       providers: [
         { provide: EMAIL_QUEUE, useValue: emailQueue },
         { provide: DELIVERY_QUEUE, useValue: deliveryQueue },
