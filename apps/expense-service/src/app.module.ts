@@ -4,6 +4,7 @@ import { FriendshipProjectionModule, MembershipProjectionModule } from '@tally/p
 import { ServiceKitModule, ServiceRuntime } from '@tally/service-kit';
 import { AccountModule } from './accounts/account.module';
 import { CategoryModule } from './categories/category.module';
+import { CommentModule } from './comments/comment.module';
 import { CurrencyModule } from './currencies/currency.module';
 import { ExpenseModule } from './expenses/expense.module';
 import { GroupProjectionModule } from './groups/group-projection.module';
@@ -12,6 +13,6 @@ import { SettlementModule } from './settlements/settlement.module';
 @Module({})
 export class AppModule {
   static forRoot(runtime: ServiceRuntime<any>): DynamicModule {
-    return { module: AppModule, imports: [ServiceKitModule.forRoot(runtime, identitySources(runtime.orm)), IdentityModule.forRoot(), AccountModule, CurrencyModule, CategoryModule, GroupProjectionModule, MembershipProjectionModule, FriendshipProjectionModule, ExpenseModule, SettlementModule] };
+    return { module: AppModule, imports: [ServiceKitModule.forRoot(runtime, identitySources(runtime.orm)), IdentityModule.forRoot(), AccountModule, CurrencyModule, CategoryModule, GroupProjectionModule, MembershipProjectionModule, FriendshipProjectionModule, ExpenseModule, CommentModule, SettlementModule] };
   }
 }

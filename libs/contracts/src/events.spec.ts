@@ -71,6 +71,7 @@ assertType<
     | 'membership.joined' | 'membership.role_changed' | 'membership.left' | 'membership.removed' | 'membership.declined' | 'membership.preferences_updated'
     | 'invitation.created' | 'invitation.accepted' | 'invitation.declined' | 'invitation.revoked' | 'invitation.expired'
     | 'expense.created' | 'expense.updated' | 'expense.deleted' | 'expense.restored' | 'expense.approved'
+    | 'comment.created' | 'comment.updated' | 'comment.deleted'
     | 'settlement.created' | 'settlement.confirmed' | 'settlement.completed' | 'settlement.cancelled' | 'settlement.reversed' | 'settlement.overdue'
     | 'payment.created' | 'payment.processing' | 'payment.completed' | 'payment.failed' | 'payment.cancelled' | 'payment.refunded'
   >
@@ -116,6 +117,11 @@ describe('event declarations', () => {
     // A phone number is personal data: not on auth.user.v1 (every service, the audit log), only where notification-service reads it.
     expect(EventTopics['user.phone_changed']).toBe('auth.phone-number.v1');
     expect(TopicConfig[EventTopics['user.phone_changed']]).toMatchObject({ carriesSecrets: true, readers: ['notification-service'] });
+  });
+
+  it('put comments on expense.comment.v1, their own topic, keyed by comment id, that any service may read', () => {
+    for (const t of ['comment.created', 'comment.updated', 'comment.deleted'] as const) expect(EventTopics[t]).toBe('expense.comment.v1');
+    expect(TopicConfig['expense.comment.v1']).toMatchObject({ owner: 'expense-service', key: 'comment id', carriesSecrets: false, readers: 'any' });
   });
 
   it('isEventType tells declared types from others', () => {

@@ -264,6 +264,41 @@ const expenseSchema = {
   },
 } as const;
 
+/** The longest comment on an expense, in characters (code points). */
+export const COMMENT_MAX_CHARS = 5000;
+
+/**
+ * A comment on an expense (or a reply to one), as it is after the change. `participantIds` are the
+ * expense's payers and share owners (who is "in" it), `parentAuthorId` the author of the comment it
+ * replies to: what notification-service needs to tell the right people without asking anyone.
+ */
+const commentSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['commentId', 'expenseId', 'groupId', 'userId', 'parentId', 'parentAuthorId', 'expenseTitle', 'participantIds', 'comment', 'isEdited', 'byUserId', 'at'],
+  properties: {
+    commentId: uuid,
+    expenseId: uuid,
+    /** null: an expense between friends, outside groups. */
+    groupId: nullableUuid,
+    /** The comment's author. */
+    userId: uuid,
+    /** The comment it replies to; null for a comment on the expense itself. */
+    parentId: nullableUuid,
+    /** The author of the parent comment; null when it is not a reply. */
+    parentAuthorId: nullableUuid,
+    expenseTitle: { type: 'string', minLength: 1, maxLength: 200 },
+    /** The expense's payers and share owners, each once. */
+    participantIds: { type: 'array', maxItems: 400, uniqueItems: true, items: uuid },
+    /** The whole text (comment.created, comment.updated); null on comment.deleted: a deleted comment's text does not travel again. */
+    comment: { type: ['string', 'null'], minLength: 1, maxLength: COMMENT_MAX_CHARS },
+    isEdited: { type: 'boolean' },
+    /** Who did it: the author, or (comment.deleted) a group admin. */
+    byUserId: uuid,
+    at: dateTime,
+  },
+} as const;
+
 // ---- payment-service: payload schemas -------------------------------------------------------
 
 export const SETTLEMENT_METHODS = ['manual', 'automatic', 'external'] as const;
@@ -475,6 +510,11 @@ export const EventDeclarations = [
   defineEvent({ type: 'expense.restored', topic: Topics.expenseExpense, description: 'A deleted expense was restored: it counts in the balances again.', schema: expenseSchema }),
   defineEvent({ type: 'expense.approved', topic: Topics.expenseExpense, description: 'A group admin approved an expense of a group that requires approval: it now counts in the balances.', schema: expenseSchema }),
 
+  // expense-service: expense.comment.v1
+  defineEvent({ type: 'comment.created', topic: Topics.expenseComment, description: 'Someone who can see an expense commented on it, or replied to a comment (`parentId`, `parentAuthorId`).', schema: commentSchema }),
+  defineEvent({ type: 'comment.updated', topic: Topics.expenseComment, description: 'The author edited their comment (`isEdited`); `comment` is the new text.', schema: commentSchema }),
+  defineEvent({ type: 'comment.deleted', topic: Topics.expenseComment, description: 'The author or a group admin deleted a comment (its replies stay, no longer replies); `comment` is null.', schema: commentSchema }),
+
   // payment-service: payment.settlement.v1
   defineEvent({ type: 'settlement.created', topic: Topics.paymentSettlement, description: 'A settlement was recorded (by hand or from a suggested transfer); it moves nothing until it completes.', schema: settlementSchema }),
   defineEvent({ type: 'settlement.confirmed', topic: Topics.paymentSettlement, description: 'One party confirmed a pending settlement (`isConfirmedByPayer`, `isConfirmedByPayee` say who has).', schema: settlementSchema }),
@@ -556,6 +596,8 @@ export type GroupEventData = EventData<'group.created'>;
 export type MembershipEventData = EventData<'membership.joined'>;
 export type InvitationEventData = EventData<'invitation.created'>;
 export type ExpenseEventData = EventData<'expense.created'>;
+/** comment.created / updated / deleted on `expense.comment.v1`. */
+export type CommentEventData = EventData<'comment.created'>;
 
 /** The envelope of one event type, with its payload typed. */
 export type EventOf<T extends EventType> = EventEnvelope<T, EventData<T>>;

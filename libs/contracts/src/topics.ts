@@ -16,6 +16,7 @@ export const Topics = {
   groupMembership: 'group.membership.v1',
   groupInvitation: 'group.invitation.v1',
   expenseExpense: 'expense.expense.v1',
+  expenseComment: 'expense.comment.v1',
   paymentSettlement: 'payment.settlement.v1',
   paymentPayment: 'payment.payment.v1',
 } as const;
@@ -131,6 +132,14 @@ export const TopicConfig: Record<TopicName, TopicDeclaration> = {
     owner: 'expense-service',
     description: "Shared expenses with their payers and exact shares: created, edited (with the previous version), deleted, restored, approved. group-service keeps each group's totals, member balances and feed from it; auth the profile totals; analytics the audit trail.",
     key: 'expense id',
+    partitions: 3,
+    carriesSecrets: false,
+    readers: 'any',
+  },
+  'expense.comment.v1': {
+    owner: 'expense-service',
+    description: "Comments on expenses and replies to them: added, edited, deleted, with the expense's title and participants (its payers and share owners) so notification-service knows whom to tell. A deleted comment's text does not travel again.",
+    key: 'comment id',
     partitions: 3,
     carriesSecrets: false,
     readers: 'any',

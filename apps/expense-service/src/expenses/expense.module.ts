@@ -16,5 +16,7 @@ import { ExpenseService } from './expense.service';
   imports: [CurrencyModule, CategoryModule, GroupProjectionModule, MembershipProjectionModule, FriendshipProjectionModule],
   controllers: [ExpenseController, BalanceController],
   providers: [ExpenseRepository, ExpenseService, TagRepository, BalanceRepository, BalanceService],
+  // comments: who may see an expense is ExpenseService's rule
+  exports: [ExpenseService],
 })
 export class ExpenseModule {}
