@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MembershipProjectionModule } from '@tally/projections';
 import { NotificationModule } from '../notifications/notification.module';
+import { CommentNotificationHandlers } from './comment.handlers';
 import { ExpenseNotificationHandlers } from './expense.handlers';
 import { FriendshipNotificationHandlers } from './friendship.handlers';
 import { MembershipNotificationHandlers } from './membership.handlers';
@@ -13,7 +14,7 @@ import { SettlementNotificationHandlers } from './settlement.handlers';
  */
 @Module({
   imports: [NotificationModule, MembershipProjectionModule],
-  controllers: [FriendshipNotificationHandlers, MembershipNotificationHandlers, ExpenseNotificationHandlers, SettlementNotificationHandlers],
+  controllers: [FriendshipNotificationHandlers, MembershipNotificationHandlers, ExpenseNotificationHandlers, CommentNotificationHandlers, SettlementNotificationHandlers],
   providers: [People],
 })
 export class ProducerModule {}
