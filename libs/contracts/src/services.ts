@@ -105,7 +105,8 @@ export const SERVICES = [
   },
   {
     name: 'notification-service', kind: 'api', app: 'notification-service', entry: 'main.js', port: 3006, database: 'notification',
-    routes: ['/api/v1/notifications', '/api/v1/notification-preferences', '/api/v1/notification-templates'],
+    // /admin/queues: the queue dashboard (Bull Board, every service's queues), admins only, by a cookie it sets itself.
+    routes: ['/api/v1/notifications', '/api/v1/notification-preferences', '/api/v1/notification-templates', '/email', '/api/v1/notification-deliveries', '/admin/queues'],
     workers: ['notification-worker'], queues: [], kafka: true, redis: true, smtp: true, secretsKey: false, ...health,
     dependsOn: ['auth-service'],
   },

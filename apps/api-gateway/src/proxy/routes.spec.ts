@@ -31,4 +31,18 @@ describe('isPublicRoute', () => {
     expect(isPublicRoute('POST', '/webhooks/')).toBe(false);
     expect(isPublicRoute('POST', '/api/v1/payment-webhooks/1/replay')).toBe(false);
   });
+
+  it('passes the queue dashboard to notification-service, which checks its cookie (GET pages, POST session/logout only)', () => {
+    expect(isPublicRoute('GET', '/admin/queues')).toBe(true);
+    expect(isPublicRoute('GET', '/admin/queues/')).toBe(true);
+    expect(isPublicRoute('GET', '/admin/queues/api/queues?activeQueue=email-delivery')).toBe(true);
+    expect(isPublicRoute('GET', '/admin/queues/static/js/main.f10757109b.js')).toBe(true);
+    expect(isPublicRoute('POST', '/admin/queues/session')).toBe(true);
+    expect(isPublicRoute('PUT', '/admin/queues/api/queues/email-delivery/pause')).toBe(false);
+    expect(isPublicRoute('POST', '/admin/queues/api/queues/email-delivery/retry/failed')).toBe(false);
+    expect(isPublicRoute('GET', '/admin/queues/../api/v1/notifications')).toBe(false);
+    expect(isPublicRoute('GET', '/admin/queues/%2e%2e/api/v1/notifications')).toBe(false);
+    expect(isPublicRoute('GET', '/admin/queuesx')).toBe(false);
+    expect(isPublicRoute('GET', '/api/v1/admin/users')).toBe(false);
+  });
 });

@@ -30,6 +30,11 @@ const PUBLIC_ROUTES: { method: string; path: RegExp }[] = [
   { method: 'POST', path: /^\/webhooks\/[a-z0-9-]+$/ },
   // Email open pixels and tracked links (notification-service): a mail client has no token; the HMAC in the path is the authentication.
   { method: 'GET', path: /^\/email\/(open|click)\/[A-Za-z0-9._-]+$/ },
+  // The queue dashboard (notification-service): a browser opening its pages sends no bearer header, so
+  // notification-service authenticates each of its requests itself, by the cookie an admin gets from
+  // POST /admin/queues/session with an access token (anonymous 401, non-admins 403). No `..` or escapes.
+  { method: 'GET', path: /^\/admin\/queues(?:\/(?!.*\.\.)[A-Za-z0-9._~:\/-]*)?$/ },
+  { method: 'POST', path: /^\/admin\/queues\/(session|logout)$/ },
 ];
 
 export function isPublicRoute(method: string, url: string): boolean {
