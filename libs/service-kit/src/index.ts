@@ -7,3 +7,4 @@ export * from './pagination';
 export * from './entrypoints';
 export * from './openapi';
 export * from './worker';
+export * from './queue-metrics';

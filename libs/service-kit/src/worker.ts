@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import Fastify from 'fastify';
 import Redis from 'ioredis';
-import { UnrecoverableError, Worker } from 'bullmq';
+import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { Counter, Histogram } from 'prom-client';
@@ -12,6 +12,7 @@ import { JobName, JobOf, JobQueues, QueueName, WorkerServiceName, service } from
 import { HealthCheck, Metrics, createLogger, newTraceparent, runWithContext, sanitizeCorrelationId } from '@tally/observability';
 import { MigrationEntry, initOrm, runMigrations } from '@tally/persistence';
 import { installOperationalRoutes } from './bootstrap';
+import { registerQueueMetrics } from './queue-metrics';
 
 /** The parts of a BullMQ job a job class reads (a real `Job` fits; tests pass plain objects). */
 export interface JobLike<D = unknown, N extends string = string> {
@@ -234,6 +235,14 @@ export async function startWorker<C extends WorkerConfig>(opts: WorkerOptions<C>
   for (const q of dispatcher.queues) if (!queues.includes(q)) throw new Error(`${name} has job classes for queue ${q}, which is not in its service-list entry`);
   for (const q of queues) if (!dispatcher.jobsOf(q).length) throw new Error(`${name} consumes queue ${q} but has no job class for it`);
 
+  // queue_jobs{queue, state} on /metrics, read from Redis at scrape time; their own connections (the Workers' block).
+  const countedQueues = queues.map((queue) => {
+    const q = new Queue(queue, { connection: { url: config.REDIS_URL, maxRetriesPerRequest: 1, connectTimeout: 3000 }, prefix: config.QUEUE_PREFIX });
+    q.on('error', (err) => logger.debug({ err: err.message, queue }, 'queue metrics redis error'));
+    return q;
+  });
+  registerQueueMetrics(metrics.registry, countedQueues, { logger });
+
   const http = Fastify({ logger: false });
   installOperationalRoutes(http, { metrics, healthChecks, get isShuttingDown() { return shuttingDown; } });
   await http.listen({ port: config.PORT, host: '0.0.0.0' });
@@ -287,6 +296,7 @@ export async function startWorker<C extends WorkerConfig>(opts: WorkerOptions<C>
     await step('workers', () => Promise.all(workers.map((w) => w.close())));
     await step('failure handlers', () => Promise.allSettled([...followUps]));
     await step('http', () => http.close());
+    await step('queue metrics', () => Promise.all(countedQueues.map((q) => q.close())));
     for (const s of steps) await step(s.name, s.run);
     await step('redis', () => redis.disconnect());
     await step('orm', () => orm.close(true));
