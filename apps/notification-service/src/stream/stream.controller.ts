@@ -1,4 +1,5 @@
 import { Controller, Get, Headers, Query, Res } from '@nestjs/common';
+import { ApiHeader, ApiOkResponse, ApiProduces } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AuthenticatedUser, CurrentUser } from '@tally/security';
 import { TimeIdCursor, decodeCursor } from '@tally/service-kit';
@@ -16,6 +17,13 @@ export class StreamController {
   constructor(private readonly hub: NotificationStreamHub) {}
 
   @Get('stream')
+  @ApiProduces('text/event-stream')
+  @ApiHeader({ name: 'Last-Event-ID', required: false, description: "The last event's id: the notifications after it are replayed first" })
+  @ApiOkResponse({
+    schema: { type: 'string' },
+    description:
+      'Server-Sent Events: `retry: 3000`, then `event: notification` with `id` (a cursor) and `data` (the notification as GET /api/v1/notifications/:id shows it), a `: ping` comment every 15 s; `event: reset` when more were missed than a replay sends',
+  })
   stream(
     @CurrentUser() user: AuthenticatedUser,
     @Query() q: StreamQueryDto,

@@ -215,6 +215,13 @@ describe('GET /api/v1/notifications/stream', () => {
     expect(s.retry).toBe(3000);
   });
 
+  it('is in the OpenAPI document as an event stream', async () => {
+    const doc = (await (await fetch(`${base}/openapi.json`)).json()) as { paths: Record<string, Record<string, { responses: Record<string, { content?: object }>; parameters: { name: string }[] }>> };
+    const op = doc.paths['/api/v1/notifications/stream'].get;
+    expect(Object.keys(op.responses['200'].content ?? {})).toContain('text/event-stream');
+    expect(op.parameters.map((p) => p.name)).toEqual(expect.arrayContaining(['Last-Event-ID', 'lastEventId']));
+  });
+
   it('needs an access token', async () => {
     const r = await connect(null);
     expect(r.status).toBe(401);
