@@ -16,6 +16,7 @@ import { OrmPushDevices } from './push/push-device.repository';
 import { SendPushJobProcessor } from './push/send-push.job';
 import { WebPushSender, resolveVapidKeys } from './push/web-push.sender';
 import { DeliveryStore as PlannedDeliveryStore } from './deliveries/delivery-store';
+import { deliveryLatencyHooks } from './operations/delivery-latency';
 import { SendSmsJobProcessor } from './sms/send-sms.job';
 import { smsSenderFrom } from './sms/sms-config';
 import { OrmSmsContent } from './sms/sms-content';
@@ -62,7 +63,8 @@ runWorker({
       opts: { attempts: 1, removeOnComplete: 100, removeOnFail: 1000 },
     });
     onShutdown('scheduler queue', () => schedulerQueue.close());
-    const plannedDeliveries = new PlannedDeliveryStore(orm);
+    // notification_delivery_latency_seconds{channel} on /metrics, observed as each delivery is marked sent.
+    const plannedDeliveries = new PlannedDeliveryStore(orm, deliveryLatencyHooks(metrics.registry));
     // SMS over Twilio when configured; without credentials every SMS delivery is skipped (not_configured).
     const smsSender = smsSenderFrom(config, production, logger);
     return [

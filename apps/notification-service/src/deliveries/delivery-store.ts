@@ -63,6 +63,12 @@ export interface DeliveryStorePort {
   deadLetter(deliveryId: string, f: { error: string; attempts: number; jobId?: string; recipient?: string; at: Date }): Promise<boolean>;
 }
 
+/** Optional observers of the store (the worker's metrics). */
+export interface DeliveryStoreHooks {
+  /** A delivery was marked sent and committed; `latencySeconds` since it could go (see `withLocked`). */
+  onSent?(e: { channel: DeliveryChannelName; latencySeconds: number }): void;
+}
+
 const MAX_ERROR = 2000;
 /** Where each channel's delivery jobs run (a dead-letter row names it). */
 const QUEUE_OF: Record<DeliveryChannelName, string> = { email: JobQueues[JobName.DeliverEmail], push: JobQueues[JobName.SendPush], sms: JobQueues[JobName.SendSms] };
@@ -148,6 +154,9 @@ export async function settleNotification(em: EntityManager, notificationId: stri
 }
 
 class SqlDeliveryUnit implements DeliveryUnit {
+  /** Deliveries this unit marked sent, told to `DeliveryStoreHooks.onSent` once the transaction committed. */
+  readonly sent: { delivery: Delivery; at: Date }[] = [];
+
   constructor(private readonly em: EntityManager) {}
 
   async markSent(d: Delivery, r: { externalId?: string; recipient: string; attempt: number; at: Date }): Promise<void> {
@@ -155,6 +164,7 @@ class SqlDeliveryUnit implements DeliveryUnit {
     log(this.em, d, 'sent', r.recipient, { externalId: r.externalId?.slice(0, 255) || null, sentAt: r.at, retryCount: r.attempt - 1 }, r.at);
     await settleNotification(this.em, d.notificationId, { sentAt: r.at, attempt: { at: r.at, error: null } });
     await this.em.flush();
+    this.sent.push({ delivery: d, at: r.at });
   }
 
   async recordFailure(d: Delivery, f: { error: string; recipient: string; attempt: number; at: Date }): Promise<void> {
@@ -187,14 +197,25 @@ class SqlDeliveryUnit implements DeliveryUnit {
  * worker's store it is a port of the job classes, so its methods open their transaction themselves.
  */
 export class DeliveryStore implements DeliveryStorePort {
-  constructor(private readonly orm: MikroORM) {}
+  constructor(private readonly orm: MikroORM, private readonly hooks: DeliveryStoreHooks = {}) {}
 
   async withLocked<T>(deliveryId: string, fn: (row: LockedDelivery | null, unit: DeliveryUnit) => Promise<T>): Promise<T> {
-    return inTransaction(this.orm, async (em) => {
+    let unit: SqlDeliveryUnit | undefined;
+    let createdAt: Date | undefined;
+    const result = await inTransaction(this.orm, async (em) => {
       const delivery = await lockDelivery(em, deliveryId);
       const notification = delivery ? await em.findOne(Notification, { id: delivery.notificationId }) : null;
-      return fn(delivery ? { delivery, notification } : null, new SqlDeliveryUnit(em));
+      createdAt = notification?.createdAt;
+      unit = new SqlDeliveryUnit(em);
+      return fn(delivery ? { delivery, notification } : null, unit);
     });
+    // After the commit: a rolled-back send is not counted.
+    for (const s of unit?.sent ?? []) {
+      // Since it could go: the notification's creation, or the end of the recipient's quiet hours (or a replay).
+      const since = Math.max(createdAt?.getTime() ?? 0, s.delivery.deliverAfter.getTime());
+      this.hooks.onSent?.({ channel: s.delivery.channel, latencySeconds: Math.max(0, (s.at.getTime() - since) / 1000) });
+    }
+    return result;
   }
 
   async deadLetter(deliveryId: string, f: { error: string; attempts: number; jobId?: string; recipient?: string; at: Date }): Promise<boolean> {
