@@ -74,6 +74,7 @@ runWorker({
         templates: new TemplateService(new TemplateRepository()),
         mailer,
         appPublicUrl: config.APP_PUBLIC_URL,
+        ...(config.EMAIL_TRACKING_SECRET && config.EMAIL_TRACKING_BASE_URL ? { tracking: { secret: config.EMAIL_TRACKING_SECRET, baseUrl: config.EMAIL_TRACKING_BASE_URL } } : {}),
         logger: logger.child({ component: 'notification-email' }),
         registry: metrics.registry,
       }),

@@ -104,4 +104,14 @@ export class NotificationWorkerConfig extends DatabaseConfig implements WorkerCo
   /** How often the digest job looks for due digests (hourly, daily and weekly ones go out within this of their time). */
   @IsInt() @Min(5) @Max(3600)
   DIGEST_EVERY_SECONDS: number = 60;
+
+  /**
+   * Email open/click tracking, on when both are set: the HMAC key of the tokens (the same value as
+   * notification-service's) and the public URL of the gateway that serves `/email/open|click/*`.
+   */
+  @IsOptional() @IsString() @MinLength(32, { message: 'EMAIL_TRACKING_SECRET must be at least 32 characters' })
+  EMAIL_TRACKING_SECRET?: string;
+
+  @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  EMAIL_TRACKING_BASE_URL?: string;
 }

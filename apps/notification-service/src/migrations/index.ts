@@ -9,6 +9,7 @@ import { Migration20261206000500_notification_template_defaults } from './Migrat
 import { Migration20261206000700_group_notification_settings } from './Migration20261206000700_group_notification_settings';
 import { Migration20261206000900_user_phone_numbers } from './Migration20261206000900_user_phone_numbers';
 import { Migration20261206000950_sms_deliveries_without_account } from './Migration20261206000950_sms_deliveries_without_account';
+import { Migration20261206001000_email_tracking } from './Migration20261206001000_email_tracking';
 
 /** Applied in this order; never edit a shipped migration, add a new one. */
 export const migrations: MigrationEntry[] = [
@@ -22,4 +23,5 @@ export const migrations: MigrationEntry[] = [
   { name: 'Migration20261206000700_group_notification_settings', class: Migration20261206000700_group_notification_settings },
   { name: 'Migration20261206000900_user_phone_numbers', class: Migration20261206000900_user_phone_numbers },
   { name: 'Migration20261206000950_sms_deliveries_without_account', class: Migration20261206000950_sms_deliveries_without_account },
+  { name: 'Migration20261206001000_email_tracking', class: Migration20261206001000_email_tracking },
 ];
