@@ -305,6 +305,19 @@ describe('the queue dashboard at /admin/queues', () => {
     const body = (await api.json()) as { queues: { name: string; readOnlyMode: boolean }[] };
     expect(body.queues.map((q) => q.name).sort()).toEqual(Object.values(Queues).sort());
     expect(body.queues.every((q) => q.readOnlyMode)).toBe(true);
+
+    // its scripts come with the same cookie, and only with it
+    const script = /src="(static\/js\/main\.[^"]+\.js)"/.exec(html)![1];
+    const js = await fetch(`${base}/admin/queues/${script}`, { headers: { cookie } });
+    expect(js.status).toBe(200);
+    expect(js.headers.get('content-type')).toContain('javascript');
+    expect((await fetch(`${base}/admin/queues/${script}`)).status).toBe(401);
+
+    // read-only: an admin cannot retry or clean jobs from the board (replays go through the API)
+    const retry = await fetch(`${base}/admin/queues/api/queues/${Queues.pushDelivery}/retry/failed`, { method: 'PUT', headers: { cookie } });
+    expect(retry.status).toBe(405);
+    const clean = await fetch(`${base}/admin/queues/api/queues/${Queues.pushDelivery}/clean/failed`, { method: 'PUT', headers: { cookie } });
+    expect(clean.status).toBe(405);
   });
 
   it('the sign-in form posts the token as a field', async () => {
