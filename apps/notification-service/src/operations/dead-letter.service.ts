@@ -5,25 +5,16 @@ import { freshEm, inTransaction } from '@tally/persistence';
 import type { AuthenticatedUser } from '@tally/security';
 import { CursorPage, ServiceRuntime, cursorPage, decodeCursor } from '@tally/service-kit';
 import { DELIVERY_QUEUE } from '../deliveries/delivery-scheduler';
-import { isQueuedChannel } from '../deliveries/delivery-queue';
+import { type DeliveryQueue, isQueuedChannel } from '../deliveries/delivery-queue';
+import type { EmailQueue } from '../delivery/email-queue';
 import { EMAIL_QUEUE } from '../notifications/notification.handlers';
 import { AccountEmailRecord, DeadLetterRepository, DeliveryRecord, DeliveryStatusName } from './dead-letter.repository';
 import { OperationsErrors } from './operations.exceptions';
 import { maskRecipient, redactForAdmin } from './redact';
 
-/** What a replay needs of the planned deliveries' queue (`DeliveryQueue`). */
-export interface ReplayDeliveryQueue {
-  inspect(channel: never, deliveryId: string): Promise<{ state: string }>;
-  remove(channel: never, deliveryId: string): Promise<void>;
-  enqueue(d: { deliveryId: string; channel: never; deliverAfter: Date }): Promise<void>;
-}
-
-/** What a replay needs of the account emails' queue (`EmailQueue`). */
-export interface ReplayEmailQueue {
-  inspect(notificationId: string): Promise<{ state: string }>;
-  remove(notificationId: string): Promise<void>;
-  enqueue(job: { notificationId: string }): Promise<void>;
-}
+/** What a replay needs of the planned deliveries' queue and of the account emails' queue. */
+export type ReplayDeliveryQueue = Pick<DeliveryQueue, 'inspect' | 'remove' | 'enqueue'>;
+export type ReplayEmailQueue = Pick<EmailQueue, 'inspect' | 'remove' | 'enqueue'>;
 
 /** Whether the job went back on its queue now, or is left to the sweeper (Redis unreachable, or a channel without a queue yet). */
 export type ReplayJob = 'enqueued' | 'already_queued' | 'left_to_sweeper';
@@ -133,8 +124,8 @@ export class DeadLetterService {
     if (replayed.before !== 'failed') throw OperationsErrors.notReplayable(replayed.before);
     this.log.info({ deliveryId: id, channel: replayed.channel, adminId: actor.id }, 'dead-lettered delivery replayed');
     let job: ReplayJob = 'left_to_sweeper';
-    if (isQueuedChannel(replayed.channel)) {
-      const channel = replayed.channel as never;
+    const channel = replayed.channel;
+    if (isQueuedChannel(channel)) {
       job = await this.requeue(id, {
         inspect: () => this.deliveryQueue.inspect(channel, id),
         remove: () => this.deliveryQueue.remove(channel, id),
