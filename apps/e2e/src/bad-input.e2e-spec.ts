@@ -71,6 +71,10 @@ describe('bad input, against every operation of /openapi.json', () => {
     gw = system.gatewayUrl;
     [walker, other, victim, root] = await Promise.all(['walker', 'other', 'victim', 'root'].map((tag) => signUpVerified(system, smtp, tag)));
     expect((await createAdmin(system, ['--email', root.email, '--superuser'])).code).toBe(0);
+    // a fresh token carries the admin role the services read from it
+    const rootLogin = await call(gw, 'POST', '/api/v1/auth/login', { body: { login: root.username, password: root.password } });
+    expect(rootLogin.status).toBe(200);
+    root = { ...root, token: rootLogin.body.accessToken };
 
     const device = await call(gw, 'POST', '/api/v1/devices', { token: walker.token, body: { deviceToken: `walker-device-${uniq()}`, deviceType: 'android' } });
     expect(device.status).toBe(201);
@@ -99,6 +103,12 @@ describe('bad input, against every operation of /openapi.json', () => {
       expect(expense.status).toBe(201);
       ids.expense = expense.body.id;
     }, { timeoutMs: 30_000 });
+    const comment = await call(gw, 'POST', `/api/v1/expenses/${ids.expense}/comments`, { token: walker.token, body: { comment: 'Walked comment' } });
+    expect(comment.status).toBe(201);
+    ids.comment = comment.body.id;
+    const method = await call(gw, 'POST', '/api/v1/payment-methods', { token: walker.token, body: { methodType: 'cash', name: 'Walked cash' } });
+    expect(method.status).toBe(201);
+    ids.paymentMethod = method.body.id;
 
     const res = await call(gw, 'GET', '/openapi.json');
     expect(res.status).toBe(200);
@@ -127,7 +137,7 @@ describe('bad input, against every operation of /openapi.json', () => {
     return s ? resolve(s) : undefined;
   };
   const paramsOf = (op: Schema, where: 'path' | 'query'): Schema[] => (op.parameters ?? []).map(resolve).filter((p: Schema) => p.in === where);
-  const isAdmin = (template: string) => template.startsWith('/api/v1/admin') || template.startsWith('/api/v1/notification-templates');
+  const isAdmin = (template: string) => template.startsWith('/api/v1/admin') || template.startsWith('/api/v1/notification-templates') || template.startsWith('/api/v1/notification-deliveries');
   const tokenFor = (o: Operation): string | undefined => (o.op.security?.length ? (isAdmin(o.template) ? root.token : walker.token) : undefined);
 
   /** A value of a path parameter that names something real where the walk has one. */
@@ -137,6 +147,7 @@ describe('bad input, against every operation of /openapi.json', () => {
       if (real) return real;
     }
     if (name === 'groupId') return ids.group;
+    if (name === 'commentId') return ids.comment;
     if (template.startsWith('/api/v1/currencies/') && name === 'code') return 'EUR';
     if (name === 'type' && template.startsWith('/api/v1/notification-preferences')) return 'expense_added';
     // a seeded template (recurring_expense_generated_sms_en): a probe may switch it off; the built-in fallback reads the same
@@ -145,6 +156,7 @@ describe('bad input, against every operation of /openapi.json', () => {
       if (template.includes('/expenses/')) return ids.expense;
       if (template.includes('/categories/')) return ids.category;
       if (template.includes('/devices/')) return ids.device;
+      if (template.includes('/payment-methods/')) return ids.paymentMethod;
       if (template.includes('/friendships/')) return ids.friendship;
       if (template.includes('/admin/users/')) return victim.id;
       if (template.includes('/users/')) return other.id;
@@ -289,12 +301,23 @@ describe('bad input, against every operation of /openapi.json', () => {
     const segments = o.template.split('/');
     for (let i = segments.length; i > 3; i--) {
       const t = segments.slice(0, i).join('/');
-      if (doc.paths[t]?.get && doc.paths[t].get.security?.length) return fill(t);
+      if (doc.paths[t]?.get && doc.paths[t].get.security?.length && !isStream(t)) return fill(t);
     }
     return undefined;
   }
 
-  const send = (p: Probe): Promise<ApiResponse> => call(gw, p.method, p.url, { raw: p.raw, token: p.token, headers: p.raw !== undefined ? { 'content-type': 'application/json' } : {} });
+  /** An event stream never ends: its answer is judged on the status and headers (and an error's body), then the stream is closed. */
+  const isStream = (url: string) => url.split('?')[0].endsWith('/notifications/stream');
+  async function sendToStream(p: Probe): Promise<ApiResponse> {
+    const abort = new AbortController();
+    const res = await fetch(gw + p.url, { method: p.method, headers: p.token ? { authorization: `Bearer ${p.token}` } : {}, signal: abort.signal });
+    const body = res.status >= 400 ? await res.json().catch(() => null) : null;
+    abort.abort();
+    return { status: res.status, headers: res.headers, body };
+  }
+  const send = (p: Probe): Promise<ApiResponse> => (isStream(p.url)
+    ? sendToStream(p)
+    : call(gw, p.method, p.url, { raw: p.raw, token: p.token, headers: p.raw !== undefined ? { 'content-type': 'application/json' } : {} }));
 
   function judge(p: Probe, res: ApiResponse, findings: string[]): void {
     const where = `${p.method} ${p.url.length > 90 ? `${p.url.slice(0, 90)}…` : p.url} [${p.what}]`;

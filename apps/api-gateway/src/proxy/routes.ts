@@ -25,11 +25,12 @@ const PUBLIC_ROUTES: { method: string; path: RegExp }[] = [
   { method: 'POST', path: /^\/api\/v1\/auth\/(register|login|refresh|logout|verify-email|verify-email\/resend|password\/forgot|password\/reset)$/ },
   { method: 'GET', path: /^\/\.well-known\/jwks\.json$/ },
   // Payment providers' webhooks (payment-service): the signature over the raw body is their authentication.
+  // Any one segment: the service refuses a malformed provider name itself (400/404, problem+json).
   // Anonymous, so under the per-IP quota (RATE_LIMIT_ANONYMOUS_IP): a provider whose burst exceeds it gets
   // 429 and delivers again later (Stripe retries for days), so events are delayed, never lost.
-  { method: 'POST', path: /^\/webhooks\/[a-z0-9-]+$/ },
+  { method: 'POST', path: /^\/webhooks\/[^/]+$/ },
   // Email open pixels and tracked links (notification-service): a mail client has no token; the HMAC in the path is the authentication.
-  { method: 'GET', path: /^\/email\/(open|click)\/[A-Za-z0-9._-]+$/ },
+  { method: 'GET', path: /^\/email\/(open|click)\/[^/]+$/ },
   // The queue dashboard (notification-service): a browser opening its pages sends no bearer header, so
   // notification-service authenticates each of its requests itself, by the cookie an admin gets from
   // POST /admin/queues/session with an access token (anonymous 401, non-admins 403). No `..` or escapes.

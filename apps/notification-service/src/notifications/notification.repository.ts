@@ -22,7 +22,7 @@ export interface InAppRow {
 }
 
 /** In the inbox: every notification not from an event (account emails, invitations to addresses), and those from events with in_app among their channels. */
-const IN_INBOX = `(n.source_event_id IS NULL OR n.delivery_channels @> '["in_app"]'::jsonb)`;
+export const IN_INBOX = `(n.source_event_id IS NULL OR n.delivery_channels @> '["in_app"]'::jsonb)`;
 
 function inApp(r: InAppRow): boolean {
   return r.channels.includes('in_app');

@@ -2,17 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
 import type { TimeIdCursor } from '@tally/service-kit';
 import { Notification } from '../notifications/notification.entity';
-
-/**
- * What the inbox (GET /api/v1/notifications) lists: notifications not from an event (account emails,
- * invitations) and those from events with in_app among their channels. Keep in line with
- * NotificationRepository's inbox condition.
- */
-const IN_INBOX = `(n.source_event_id IS NULL OR n.delivery_channels @> '["in_app"]'::jsonb)`;
+import { IN_INBOX } from '../notifications/notification.repository';
 
 /**
  * The stream's reads of `notifications` (read-only; NotificationRepository stays the table's only
- * writer). Everything is in (created_at, id) order, the order of the inbox's cursors.
+ * writer, and owns the inbox condition, IN_INBOX). Everything is in (created_at, id) order, the order of the inbox's cursors.
  */
 @Injectable()
 export class NotificationStreamReader {

@@ -1,5 +1,5 @@
-import { IsBoolean, IsDefined, IsIn, IsObject, IsOptional, IsString, Length, Matches, ValidateBy, ValidateIf, ValidationOptions } from 'class-validator';
-import { CursorQueryDto } from '@tally/service-kit';
+import { IsBoolean, IsDefined, IsIn, IsObject, IsOptional, IsString, Matches, ValidateBy, ValidateIf, ValidationOptions } from 'class-validator';
+import { CharLength, CursorQueryDto } from '@tally/service-kit';
 import { NOTIFICATION_TYPES } from '../../notifications/notification-types';
 import { TEMPLATE_CHANNELS } from '../template-engine';
 
@@ -37,10 +37,10 @@ export class ListTemplatesQueryDto extends CursorQueryDto {
 
 /** `PATCH /api/v1/notification-templates/:id`: only the fields given change. `subject: null` only for push and SMS. */
 export class UpdateTemplateDto {
-  @ValidateIf((_, v) => v !== undefined && v !== null) @IsString({ message: 'subject must be text or null' }) @Length(1, 200, { message: 'subject must be 1 to 200 characters' })
+  @ValidateIf((_, v) => v !== undefined && v !== null) @IsString({ message: 'subject must be text or null' }) @CharLength(1, 200, { message: 'subject must be 1 to 200 characters' })
   subject?: string | null;
 
-  @IsOptional() @IsString({ message: 'body must be text' }) @Length(1, 20000, { message: 'body must be 1 to 20000 characters' })
+  @IsOptional() @IsString({ message: 'body must be text' }) @CharLength(1, 20000, { message: 'body must be 1 to 20000 characters' })
   body?: string;
 
   @IsOptional() @IsObject({ message: 'variables must be an object' }) @IsVariableDocs()
@@ -61,10 +61,10 @@ export class CreateTemplateDto {
   @IsDefined() @IsString() @Matches(LANGUAGE, { message: LANGUAGE_MESSAGE })
   language!: string;
 
-  @IsOptional() @IsString({ message: 'subject must be text' }) @Length(1, 200, { message: 'subject must be 1 to 200 characters' })
+  @IsOptional() @IsString({ message: 'subject must be text' }) @CharLength(1, 200, { message: 'subject must be 1 to 200 characters' })
   subject?: string;
 
-  @IsDefined() @IsString({ message: 'body must be text' }) @Length(1, 20000, { message: 'body must be 1 to 20000 characters' })
+  @IsDefined() @IsString({ message: 'body must be text' }) @CharLength(1, 20000, { message: 'body must be 1 to 20000 characters' })
   body!: string;
 
   @IsOptional() @IsObject({ message: 'variables must be an object' }) @IsVariableDocs()
