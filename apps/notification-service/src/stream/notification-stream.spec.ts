@@ -94,6 +94,7 @@ describe('NotificationStream', () => {
     await new Promise((r) => setImmediate(r));
     expect(res.events.map((e) => e.title)).toEqual(['n3']);
     expect(decodeCursor(res.events[0].id)).toEqual({ at: new Date(t0 + 3000), id: row(3).id });
+    stream.close();
   });
 
   it('replays at most replayMax missed notifications, then says reset and goes on from the newest', async () => {
@@ -107,6 +108,7 @@ describe('NotificationStream', () => {
     stream.wake();
     await new Promise((r) => setImmediate(r));
     expect(res.events.at(-1)?.title).toBe('n13');
+    stream.close();
   });
 
   it('closes the stream of a client that stops reading', async () => {

@@ -88,8 +88,9 @@ export class NotificationStream {
   async open(resumeFrom: TimeIdCursor | undefined, endAtMs?: number): Promise<void> {
     const { settings } = this.deps;
     this.write(retryFrame(settings.retryMs));
-    this.timers.push(setInterval(() => this.write(commentFrame('ping')), settings.heartbeatMs));
-    if (endAtMs !== undefined) this.timers.push(setTimeout(() => this.close(), Math.min(Math.max(0, endAtMs - Date.now()), 2 ** 31 - 1)));
+    // Neither timer keeps the process alive: the open socket does, and shutdown closes every stream.
+    this.timers.push(setInterval(() => this.write(commentFrame('ping')), settings.heartbeatMs).unref());
+    if (endAtMs !== undefined) this.timers.push(setTimeout(() => this.close(), Math.min(Math.max(0, endAtMs - Date.now()), 2 ** 31 - 1)).unref());
     this.reading = true;
     try {
       const em = freshEm(this.deps.orm);
