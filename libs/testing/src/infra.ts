@@ -179,6 +179,14 @@ export async function dropTestDatabase(serverUrl: string, name: string): Promise
   const admin = new Client({ connectionString: serverUrl });
   await admin.connect();
   try {
+    // A pool that was just ended has sent its Terminate messages, but the backends may not have gone
+    // yet: FORCE would then kill them, and their clients report it as an unhandled 'error' event that
+    // fails the suite. Give them up to two seconds to leave first.
+    for (let i = 0; i < 40; i++) {
+      const { rows } = await admin.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+      if (rows[0].n === 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
     await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   } finally {
     await admin.end();
