@@ -8,3 +8,4 @@ export * from './entrypoints';
 export * from './openapi';
 export * from './worker';
 export * from './queue-metrics';
+export * from './queue-producer';

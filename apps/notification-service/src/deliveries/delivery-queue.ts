@@ -1,7 +1,6 @@
-import Redis from 'ioredis';
-import { Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import { JobName, JobQueues } from '@tally/contracts';
+import { JobName } from '@tally/contracts';
+import { JOB_RETENTION, JobState, QueueProducer } from '@tally/service-kit';
 
 export interface DeliveryQueueOptions {
   redisUrl: string;
@@ -14,13 +13,8 @@ export interface DeliveryQueueOptions {
   logger: Logger;
 }
 
-/** Completed jobs stay a day (a duplicate enqueue stays a no-op); failed ones a week, for operators. */
-export const DELIVERY_JOB_RETENTION = {
-  removeOnComplete: { age: 24 * 3600, count: 10_000 },
-  removeOnFail: { age: 7 * 24 * 3600, count: 50_000 },
-} as const;
-
-export type DeliveryJobState = 'missing' | 'waiting' | 'active' | 'delayed' | 'prioritized' | 'waiting-children' | 'completed' | 'failed' | 'unknown';
+export const DELIVERY_JOB_RETENTION = JOB_RETENTION;
+export type DeliveryJobState = JobState;
 
 /** The job that sends a planned delivery of each channel. */
 const JOB_OF = { email: JobName.DeliverEmail, push: JobName.SendPush, sms: JobName.SendSms } as const;
@@ -33,63 +27,33 @@ export function isQueuedChannel(c: string): c is QueuedChannel {
 /**
  * The producer side of planned deliveries: one job per `notification_deliveries` row, the row id as
  * job id (enqueueing twice is harmless), delayed until the row's `deliver_after` (quiet hours).
- * Fails fast when Redis is down (no offline queue): the sweeper enqueues later.
+ * Fails fast when Redis is down (QueueProducer): the sweeper enqueues later.
  */
 export class DeliveryQueue {
-  private readonly connection: Redis;
-  private readonly queues: Record<QueuedChannel, Queue>;
+  private readonly producer: QueueProducer;
 
   constructor(private readonly opts: DeliveryQueueOptions) {
-    this.connection = new Redis(opts.redisUrl, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      connectTimeout: 3000,
-      retryStrategy: (times) => Math.min(times * 500, 5000),
-    });
-    this.connection.on('error', (err) => opts.logger.debug({ err: err.message }, 'delivery queue redis error'));
-    const make = (channel: QueuedChannel) => {
-      const q = new Queue(JobQueues[JOB_OF[channel]], { connection: this.connection, prefix: opts.prefix });
-      q.on('error', (err) => opts.logger.warn({ err: err.message, channel }, 'delivery queue error'));
-      return q;
-    };
-    this.queues = { email: make('email'), push: make('push'), sms: make('sms') };
+    this.producer = new QueueProducer({ redisUrl: opts.redisUrl, prefix: opts.prefix, timeoutMs: opts.timeoutMs, logger: opts.logger, label: 'delivery queue' });
   }
 
   async enqueue(d: { deliveryId: string; channel: QueuedChannel; deliverAfter: Date; correlationId?: string }, now = new Date()): Promise<void> {
-    const delay = Math.max(0, d.deliverAfter.getTime() - now.getTime());
-    await this.withTimeout(
-      this.queues[d.channel].add(JOB_OF[d.channel], { deliveryId: d.deliveryId, ...(d.correlationId ? { correlationId: d.correlationId } : {}) }, {
-        jobId: d.deliveryId,
-        delay,
-        attempts: this.opts.attempts,
-        backoff: { type: 'exponential', delay: this.opts.backoffMs },
-        ...DELIVERY_JOB_RETENTION,
-      }),
-      'enqueue',
-    );
+    await this.producer.add(JOB_OF[d.channel], { deliveryId: d.deliveryId, ...(d.correlationId ? { correlationId: d.correlationId } : {}) }, d.deliveryId, {
+      delay: Math.max(0, d.deliverAfter.getTime() - now.getTime()),
+      attempts: this.opts.attempts,
+      backoff: { type: 'exponential', delay: this.opts.backoffMs },
+    });
   }
 
-  async inspect(channel: QueuedChannel, deliveryId: string): Promise<{ state: DeliveryJobState; finishedOn?: number }> {
-    const job = await this.withTimeout(this.queues[channel].getJob(deliveryId), 'getJob');
-    if (!job) return { state: 'missing' };
-    const state = await this.withTimeout(job.getState(), 'getState');
-    return { state: state as DeliveryJobState, ...(job.finishedOn ? { finishedOn: job.finishedOn } : {}) };
+  inspect(channel: QueuedChannel, deliveryId: string): Promise<{ state: DeliveryJobState; finishedOn?: number }> {
+    return this.producer.inspect(JOB_OF[channel], deliveryId);
   }
 
   /** Removes a finished job so the delivery can be enqueued again under the same job id. */
-  async remove(channel: QueuedChannel, deliveryId: string): Promise<void> {
-    await this.withTimeout(this.queues[channel].remove(deliveryId), 'remove');
+  remove(channel: QueuedChannel, deliveryId: string): Promise<void> {
+    return this.producer.remove(JOB_OF[channel], deliveryId);
   }
 
-  async close(): Promise<void> {
-    await Promise.all(Object.values(this.queues).map((q) => q.close().catch(() => undefined)));
-    this.connection.disconnect();
-  }
-
-  private withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`delivery queue ${what} timed out after ${this.opts.timeoutMs} ms (is Redis up?)`)), this.opts.timeoutMs);
-      p.then((v) => { clearTimeout(t); resolve(v); }, (e) => { clearTimeout(t); reject(e); });
-    });
+  close(): Promise<void> {
+    return this.producer.close();
   }
 }

@@ -1,8 +1,7 @@
-import Redis from 'ioredis';
-import { Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import { JobName, JobQueues, ProcessPaymentWebhookJob } from '@tally/contracts';
+import { JobName } from '@tally/contracts';
 import { currentContext } from '@tally/observability';
+import { JOB_RETENTION, QueueProducer } from '@tally/service-kit';
 
 export interface PaymentWebhookQueueOptions {
   redisUrl: string;
@@ -15,11 +14,7 @@ export interface PaymentWebhookQueueOptions {
   logger: Logger;
 }
 
-/** Completed jobs stay a day (a duplicate enqueue stays a no-op); failed ones a week, for operators. */
-export const WEBHOOK_JOB_RETENTION = {
-  removeOnComplete: { age: 24 * 3600, count: 10_000 },
-  removeOnFail: { age: 7 * 24 * 3600, count: 50_000 },
-} as const;
+export const WEBHOOK_JOB_RETENTION = JOB_RETENTION;
 
 /** The job is running right now: it cannot be replaced (replay later). */
 export class WebhookJobBusyError extends Error {
@@ -31,47 +26,32 @@ export class WebhookJobBusyError extends Error {
 
 /**
  * The producer side of `payment-webhooks`: one `process-payment-webhook` job per stored webhook, its
- * job id the row's id, so storing or receiving an event twice enqueues it once.
+ * job id the row's id, so storing or receiving an event twice enqueues it once. Fails fast when Redis
+ * is down (QueueProducer): the webhook is answered 503 and the provider redelivers, instead of the
+ * request waiting for Redis to come back.
  */
 export class PaymentWebhookQueue {
-  private readonly connection: Redis;
-  private readonly queue: Queue<ProcessPaymentWebhookJob, unknown, string>;
+  private readonly producer: QueueProducer;
 
   constructor(private readonly opts: PaymentWebhookQueueOptions) {
-    // Its own connection, failing fast when Redis is down (no offline queue): the webhook is answered
-    // 503 and the provider redelivers, instead of the request waiting for Redis to come back.
-    this.connection = new Redis(opts.redisUrl, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      connectTimeout: 3000,
-      retryStrategy: (times) => Math.min(times * 500, 5000),
-    });
-    this.connection.on('error', (err) => opts.logger.debug({ err: err.message }, 'webhook queue redis error'));
-    this.queue = new Queue<ProcessPaymentWebhookJob, unknown, string>(JobQueues[JobName.ProcessPaymentWebhook], { connection: this.connection, prefix: opts.prefix });
-    this.queue.on('error', (err) => opts.logger.warn({ err: err.message }, 'webhook queue error'));
+    this.producer = new QueueProducer({ redisUrl: opts.redisUrl, prefix: opts.prefix, timeoutMs: opts.timeoutMs, logger: opts.logger, label: 'webhook queue' });
   }
 
   async enqueue(webhookId: string): Promise<void> {
     const correlationId = currentContext()?.correlationId;
-    await this.withTimeout(
-      this.queue.add(JobName.ProcessPaymentWebhook, { webhookId, ...(correlationId ? { correlationId } : {}) }, {
-        jobId: webhookId,
-        attempts: this.opts.attempts,
-        backoff: { type: 'exponential', delay: this.opts.backoffMs },
-        ...WEBHOOK_JOB_RETENTION,
-      }),
-      'enqueue',
-    );
+    await this.producer.add(JobName.ProcessPaymentWebhook, { webhookId, ...(correlationId ? { correlationId } : {}) }, webhookId, {
+      attempts: this.opts.attempts,
+      backoff: { type: 'exponential', delay: this.opts.backoffMs },
+    });
   }
 
   /** Replaces the webhook's job (finished, failed or waiting for a retry) with a fresh one; refuses while it runs. */
   async requeue(webhookId: string): Promise<void> {
-    const job = await this.withTimeout(this.queue.getJob(webhookId), 'getJob');
-    if (job) {
-      const state = await this.withTimeout(job.getState(), 'getState');
-      if (state === 'active') throw new WebhookJobBusyError(webhookId);
+    const { state } = await this.producer.inspect(JobName.ProcessPaymentWebhook, webhookId);
+    if (state === 'active') throw new WebhookJobBusyError(webhookId);
+    if (state !== 'missing') {
       try {
-        await this.withTimeout(job.remove(), 'remove');
+        await this.producer.remove(JobName.ProcessPaymentWebhook, webhookId);
       } catch (err) {
         // Taken by a worker between the two calls: it holds the lock.
         if (/locked/i.test((err as Error).message)) throw new WebhookJobBusyError(webhookId);
@@ -83,23 +63,14 @@ export class PaymentWebhookQueue {
 
   /** Where the webhook's job is (for operators and tests). */
   async state(webhookId: string): Promise<string> {
-    const job = await this.withTimeout(this.queue.getJob(webhookId), 'getJob');
-    return job ? this.withTimeout(job.getState(), 'getState') : 'missing';
+    return (await this.producer.inspect(JobName.ProcessPaymentWebhook, webhookId)).state;
   }
 
-  async ping(): Promise<void> {
-    await this.withTimeout(this.connection.ping(), 'ping');
+  ping(): Promise<void> {
+    return this.producer.ping();
   }
 
-  async close(): Promise<void> {
-    await this.queue.close().catch(() => undefined);
-    this.connection.disconnect();
-  }
-
-  private withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`webhook queue ${what} timed out after ${this.opts.timeoutMs} ms (is Redis up?)`)), this.opts.timeoutMs);
-      p.then((v) => { clearTimeout(t); resolve(v); }, (e) => { clearTimeout(t); reject(e); });
-    });
+  close(): Promise<void> {
+    return this.producer.close();
   }
 }
