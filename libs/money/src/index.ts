@@ -6,3 +6,4 @@ export * from './splits';
 export * from './balances';
 export * from './simplify';
 export * from './convert';
+export * from './schedule';
