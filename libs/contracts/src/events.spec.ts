@@ -72,6 +72,7 @@ assertType<
     | 'invitation.created' | 'invitation.accepted' | 'invitation.declined' | 'invitation.revoked' | 'invitation.expired'
     | 'expense.created' | 'expense.updated' | 'expense.deleted' | 'expense.restored' | 'expense.approved'
     | 'comment.created' | 'comment.updated' | 'comment.deleted'
+    | 'budget.created' | 'budget.updated' | 'budget.deleted' | 'budget.threshold_crossed'
     | 'settlement.created' | 'settlement.confirmed' | 'settlement.completed' | 'settlement.cancelled' | 'settlement.reversed' | 'settlement.overdue'
     | 'payment.created' | 'payment.processing' | 'payment.completed' | 'payment.failed' | 'payment.cancelled' | 'payment.refunded'
   >
@@ -122,6 +123,13 @@ describe('event declarations', () => {
   it('put comments on expense.comment.v1, their own topic, keyed by comment id, that any service may read', () => {
     for (const t of ['comment.created', 'comment.updated', 'comment.deleted'] as const) expect(EventTopics[t]).toBe('expense.comment.v1');
     expect(TopicConfig['expense.comment.v1']).toMatchObject({ owner: 'expense-service', key: 'comment id', carriesSecrets: false, readers: 'any' });
+  });
+
+  it('put budgets on expense.budget.v1 and their threshold crossings on analytics.budget.v1, both keyed by budget id', () => {
+    for (const t of ['budget.created', 'budget.updated', 'budget.deleted'] as const) expect(EventTopics[t]).toBe('expense.budget.v1');
+    expect(EventTopics['budget.threshold_crossed']).toBe('analytics.budget.v1');
+    expect(TopicConfig['expense.budget.v1']).toMatchObject({ owner: 'expense-service', key: 'budget id', readers: 'any' });
+    expect(TopicConfig['analytics.budget.v1']).toMatchObject({ owner: 'analytics-service', key: 'budget id', readers: 'any' });
   });
 
   it('isEventType tells declared types from others', () => {

@@ -299,6 +299,70 @@ const commentSchema = {
   },
 } as const;
 
+/** The periods a budget repeats over (`BUDGET_PERIODS` of @tally/money, which computes them). */
+export const BUDGET_PERIOD_VALUES = ['weekly', 'monthly', 'yearly'] as const;
+/** A budget threshold analytics-service announces: a share of the amount, in per cent. */
+export const BUDGET_THRESHOLDS = [80, 100] as const;
+/** A non-negative sum of amounts (a period's spending can pass the 13 digits of one amount). */
+const total = { type: 'string', pattern: '^(0|[1-9][0-9]{0,15})(\\.[0-9]{1,3})?$', maxLength: 20 } as const;
+const calendarDate = { type: 'string', format: 'date' } as const;
+
+/**
+ * A budget as it is after the change: `amount` of `currency` per `period` (anchored on `startDate`,
+ * end exclusive, see @tally/money `periodContaining`), for spending in `categoryId` (null: every
+ * category), until `endDate` (inclusive; null: open-ended). `categoryName` is the category's name
+ * when the budget was saved, so consumers can say it without asking expense-service.
+ */
+const budgetSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['budgetId', 'userId', 'categoryId', 'categoryName', 'amount', 'currency', 'period', 'startDate', 'endDate', 'isDeleted', 'createdAt', 'byUserId', 'at'],
+  properties: {
+    budgetId: uuid,
+    /** The owner. */
+    userId: uuid,
+    categoryId: nullableUuid,
+    categoryName: { type: ['string', 'null'], maxLength: 100 },
+    amount,
+    currency,
+    period: { enum: BUDGET_PERIOD_VALUES },
+    startDate: calendarDate,
+    endDate: { type: ['string', 'null'], format: 'date' },
+    isDeleted: { type: 'boolean' },
+    createdAt: dateTime,
+    /** Who did it (the owner). */
+    byUserId: uuid,
+    at: dateTime,
+  },
+} as const;
+
+/**
+ * A budget's current period reached `threshold` per cent of its amount: `spent` × 100 ≥ `amount` ×
+ * `threshold`, where `spent` is the owner's share of approved, not deleted expenses in the budget's
+ * category and currency dated in [`periodStart`, `periodEnd`). Published once per budget, period
+ * and threshold; a jump straight past 100 % announces only 100.
+ */
+const budgetThresholdSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['budgetId', 'userId', 'categoryId', 'categoryName', 'currency', 'amount', 'spent', 'threshold', 'periodStart', 'periodEnd', 'at'],
+  properties: {
+    budgetId: uuid,
+    /** The budget's owner, whose spending it is. */
+    userId: uuid,
+    categoryId: nullableUuid,
+    categoryName: { type: ['string', 'null'], maxLength: 100 },
+    currency,
+    amount,
+    spent: total,
+    threshold: { enum: BUDGET_THRESHOLDS },
+    periodStart: calendarDate,
+    /** Exclusive: the first day of the next period (or the day after the budget's end date). */
+    periodEnd: calendarDate,
+    at: dateTime,
+  },
+} as const;
+
 // ---- payment-service: payload schemas -------------------------------------------------------
 
 export const SETTLEMENT_METHODS = ['manual', 'automatic', 'external'] as const;
@@ -515,6 +579,14 @@ export const EventDeclarations = [
   defineEvent({ type: 'comment.updated', topic: Topics.expenseComment, description: 'The author edited their comment (`isEdited`); `comment` is the new text.', schema: commentSchema }),
   defineEvent({ type: 'comment.deleted', topic: Topics.expenseComment, description: 'The author or a group admin deleted a comment (its replies stay, no longer replies); `comment` is null.', schema: commentSchema }),
 
+  // expense-service: expense.budget.v1
+  defineEvent({ type: 'budget.created', topic: Topics.expenseBudget, description: 'A user set a budget for their spending (one category or all, one currency, per week, month or year).', schema: budgetSchema }),
+  defineEvent({ type: 'budget.updated', topic: Topics.expenseBudget, description: 'The owner changed a budget (amount, period, dates, category or currency).', schema: budgetSchema }),
+  defineEvent({ type: 'budget.deleted', topic: Topics.expenseBudget, description: 'The owner deleted a budget (soft): it is no longer followed.', schema: budgetSchema }),
+
+  // analytics-service: analytics.budget.v1
+  defineEvent({ type: 'budget.threshold_crossed', topic: Topics.analyticsBudget, description: "A budget's current period reached 80 % or 100 % of its amount (`threshold`), once per budget, period and threshold.", schema: budgetThresholdSchema }),
+
   // payment-service: payment.settlement.v1
   defineEvent({ type: 'settlement.created', topic: Topics.paymentSettlement, description: 'A settlement was recorded (by hand or from a suggested transfer); it moves nothing until it completes.', schema: settlementSchema }),
   defineEvent({ type: 'settlement.confirmed', topic: Topics.paymentSettlement, description: 'One party confirmed a pending settlement (`isConfirmedByPayer`, `isConfirmedByPayee` say who has).', schema: settlementSchema }),
@@ -598,6 +670,10 @@ export type InvitationEventData = EventData<'invitation.created'>;
 export type ExpenseEventData = EventData<'expense.created'>;
 /** comment.created / updated / deleted on `expense.comment.v1`. */
 export type CommentEventData = EventData<'comment.created'>;
+/** budget.created / updated / deleted on `expense.budget.v1`. */
+export type BudgetEventData = EventData<'budget.created'>;
+/** budget.threshold_crossed on `analytics.budget.v1`. */
+export type BudgetThresholdCrossedData = EventData<'budget.threshold_crossed'>;
 
 /** The envelope of one event type, with its payload typed. */
 export type EventOf<T extends EventType> = EventEnvelope<T, EventData<T>>;
