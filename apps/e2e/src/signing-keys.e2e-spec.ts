@@ -135,6 +135,11 @@ describe('signing keys: announce, rotate, revoke, survive outages', () => {
       const res = await call(gw, 'POST', `/api/v1/admin/signing-keys/${kid}/revoke`, { token });
       expect(res.status).toBe(403);
       expect(res.headers.get('content-type')).toContain(PROBLEM);
+      // Nor rotate: which key signs every session is a superuser's decision too, and nothing is minted.
+      const rotate = await call(gw, 'POST', '/api/v1/admin/signing-keys/rotate', { token });
+      expect({ status: rotate.status, code: rotate.body?.code }).toEqual({ status: 403, code: 'SUPERUSER_REQUIRED' });
+      expect(rotate.headers.get('content-type')).toContain(PROBLEM);
+      expect(await query(authDb, `SELECT kid FROM signing_keys WHERE status = 'pending'`)).toEqual([]);
     }
     await query(authDb, `UPDATE users SET role = 'user' WHERE id = $1`, [ann.id]);
     const unknown = await call(gw, 'POST', `/api/v1/admin/signing-keys/${randomUUID()}/revoke`, { token: rootToken });

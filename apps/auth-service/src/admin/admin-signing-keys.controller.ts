@@ -9,7 +9,7 @@ import { SigningKeyParams } from './dto/signing-keys.dto';
 export class AdminSigningKeysController {
   constructor(private readonly keys: AdminSigningKeysService) {}
 
-  /** 201 with the next key, announced (`pending`): it signs once every verifier has had time to learn it. */
+  /** Superusers only. 201 with the next key, announced (`pending`): it signs once every verifier has had time to learn it. */
   @Post('rotate')
   rotate(@CurrentAdmin() admin: AdminCaller) {
     return this.keys.rotate(admin);

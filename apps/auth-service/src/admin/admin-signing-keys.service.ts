@@ -34,8 +34,10 @@ export class AdminSigningKeysService {
    * `auth.signing-key.v1`) and signs once its announcement has been out SIGNING_KEY_ACTIVATION_DELAY_SECONDS;
    * then the current key retires and keeps verifying its tokens until they expire. So nobody is logged
    * out, even when Kafka is down at the time. A rotation already under way answers its pending key.
+   * Superusers only, as revocation: which key signs every session is not a plain admin's to change.
    */
   async rotate(caller: AdminCaller): Promise<SigningKeyView> {
+    if (caller.level !== 'superuser') throw AdminErrors.superuserRequiredTo('rotate the signing key');
     const key = await this.keys.rotate();
     this.log.log({ msg: 'signing key rotation started', kid: key.kid, byUserId: caller.id });
     return toView(key);
