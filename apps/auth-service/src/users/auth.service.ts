@@ -181,8 +181,8 @@ export class AuthService {
     }
     // Unknown logins and accounts whose budget is spent spend the same time on a dummy check.
     const checked = !!user && attempt === 'check';
-    const right = checked ? await this.hasher.verify(user.password, dto.password) : await this.hasher.verifyAgainstDummy(dto.password);
-    if (!user || !right) {
+    const check = checked ? await this.hasher.check(user.password, dto.password) : { ok: await this.hasher.verifyAgainstDummy(dto.password) };
+    if (!user || !check.ok) {
       await inTransaction(this.orm, async (em) => {
         const lockedUntil = await this.accounts.settleLoginFailure(em, key, checked ? user!.id : null, threshold, lockSeconds);
         // The lock and its event commit together, or neither does.
@@ -191,10 +191,14 @@ export class AuthService {
       throw AuthErrors.invalidCredentials();
     }
     const loggingIn = user.isActive && user.isVerified;
+    // An old-form hash (the typed text before NFKC, older argon2 parameters) is replaced by the current
+    // form while the password is at hand; hashed before the transaction, so no connection waits on argon2.
+    const rehashed = 'stale' in check && check.stale ? await this.hasher.hash(dto.password) : null;
     await inTransaction(this.orm, async (em) => {
       // A lock set meanwhile by failures that raced this (reserved, right) check is lifted by it.
       const wasLocked = await this.accounts.settleLoginSuccess(em, key, user.id, loggingIn ? { ip: meta.ip ?? null } : null);
       if (wasLocked) await this.outbox.append(em, UserEvents.unlocked(user.id, user.id));
+      if (rehashed) await this.users.upgradePasswordHash(em, user.id, user.password, rehashed);
     });
     if (!user.isActive) throw AuthErrors.inactive();
     if (!user.isVerified) throw AuthErrors.emailNotVerified();
@@ -304,9 +308,7 @@ export class AuthService {
       if (!r || r.usedAt) throw AuthErrors.resetInvalid(); // used meanwhile
       r.usedAt = new Date();
       await this.accounts.invalidateResets(em, user.id);
-      await this.setPassword(em, user.id, hash, 'password_reset');
-      // The owner proved themselves: both their logins may be tried again.
-      await this.accounts.clearLoginThrottles(em, accountLoginKeys(user));
+      await this.setPassword(em, user, hash, 'password_reset');
     });
   }
 
@@ -316,13 +318,21 @@ export class AuthService {
     if (!(await this.hasher.verify(user.password, dto.currentPassword))) throw AuthErrors.currentPasswordWrong();
     this.policy.assertAcceptable(dto.newPassword, user);
     const hash = await this.hasher.hash(dto.newPassword);
-    await inTransaction(this.orm, (em) => this.setPassword(em, user.id, hash, 'password_changed'));
+    await inTransaction(this.orm, (em) => this.setPassword(em, user, hash, 'password_changed'));
   }
 
-  private async setPassword(em: EntityManager, userId: string, hash: string, reason: 'password_reset' | 'password_changed'): Promise<void> {
-    await this.users.updatePassword(em, userId, hash);
-    await this.accounts.revokeAllForUser(em, userId, reason);
-    await this.outbox.append(em, UserEvents.passwordChanged(userId, reason === 'password_changed' ? userId : null));
+  /**
+   * Stores a new password: ends every session and, as the owner has proved themselves (the current
+   * password, or the reset link), clears the lockout of the account and of both its logins
+   * (`login_throttles` of its username and email), in the same transaction; a lock that was in force
+   * is lifted with `user.unlocked`, as an admin's unlock is.
+   */
+  private async setPassword(em: EntityManager, user: Pick<User, 'id' | 'username' | 'email'>, hash: string, reason: 'password_reset' | 'password_changed'): Promise<void> {
+    const { wasLocked } = await this.users.updatePassword(em, user.id, hash);
+    await this.accounts.clearLoginThrottles(em, accountLoginKeys(user));
+    await this.accounts.revokeAllForUser(em, user.id, reason);
+    await this.outbox.append(em, UserEvents.passwordChanged(user.id, reason === 'password_changed' ? user.id : null));
+    if (wasLocked) await this.outbox.append(em, UserEvents.unlocked(user.id, reason === 'password_changed' ? user.id : null));
   }
 
   async me(userId: string): Promise<UserView> {

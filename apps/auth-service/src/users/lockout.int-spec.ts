@@ -41,9 +41,9 @@ class FlakyOutbox extends OutboxWriter {
 class CountingHasher extends PasswordHasher {
   readonly accountHashes = new Set<string>();
   checks = 0;
-  override verify(hash: string, password: string): Promise<boolean> {
+  override check(hash: string, password: string): ReturnType<PasswordHasher['check']> {
     if (this.accountHashes.has(hash)) this.checks++;
-    return super.verify(hash, password);
+    return super.check(hash, password);
   }
 }
 

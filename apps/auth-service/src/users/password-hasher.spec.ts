@@ -1,5 +1,5 @@
 import * as argon2 from 'argon2';
-import { PasswordHasher } from './password-hasher';
+import { ARGON2_OPTIONS, PasswordHasher } from './password-hasher';
 
 describe('PasswordHasher', () => {
   const hasher = new PasswordHasher();
@@ -19,6 +19,14 @@ describe('PasswordHasher', () => {
     const legacy = await argon2.hash(typed, { type: argon2.argon2id });
     expect(await hasher.verify(legacy, typed)).toBe(true);
     expect(await hasher.verify(legacy, nfkc)).toBe(false);
+  });
+
+  it("says when a right password's hash is of an old form: the typed text, other argon2 parameters, argon2i", async () => {
+    expect(await hasher.check(await hasher.hash(typed), typed)).toEqual({ ok: true, stale: false });
+    expect(await hasher.check(await argon2.hash(typed, ARGON2_OPTIONS), typed)).toEqual({ ok: true, stale: true });
+    expect(await hasher.check(await argon2.hash(nfkc, { ...ARGON2_OPTIONS, timeCost: 3 }), nfkc)).toEqual({ ok: true, stale: true });
+    expect(await hasher.check(await argon2.hash(nfkc, { ...ARGON2_OPTIONS, type: argon2.argon2i }), nfkc)).toEqual({ ok: true, stale: true });
+    expect(await hasher.check(await argon2.hash(typed, ARGON2_OPTIONS), `${typed}x`)).toEqual({ ok: false });
   });
 
   it('never matches ill-formed text: every lone surrogate used to read as the same U+FFFD', async () => {

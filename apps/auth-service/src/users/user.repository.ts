@@ -47,14 +47,35 @@ export class UserRepository {
     return em.findOne(User, { id }, { populate: ['password'] });
   }
 
-  /** New hash; a password change also lifts any lockout. */
-  async updatePassword(em: EntityManager, userId: string, hash: string): Promise<void> {
-    await em.getConnection().execute(
-      `UPDATE users SET password = ?, failed_login_attempts = 0, account_locked_until = NULL, updated_at = now() WHERE id = ?`,
+  /**
+   * New hash; a password change (or reset) also clears the account's failure counter and lifts its
+   * lock. Returns whether a lock was in force (the caller publishes `user.unlocked`).
+   */
+  async updatePassword(em: EntityManager, userId: string, hash: string): Promise<{ wasLocked: boolean }> {
+    const rows = await em.getConnection().execute<{ was_locked: boolean }[]>(
+      `UPDATE users u SET password = ?, failed_login_attempts = 0, account_locked_until = NULL, failed_login_at = NULL, updated_at = now()
+         FROM (SELECT id, COALESCE(account_locked_until > now(), FALSE) AS was_locked FROM users WHERE id = ? FOR UPDATE) before
+        WHERE u.id = before.id
+        RETURNING before.was_locked`,
       [hash, userId],
-      'run',
+      'all',
       em.getTransactionContext(),
     );
+    return { wasLocked: !!rows[0]?.was_locked };
+  }
+
+  /**
+   * Replaces an old-form hash by its current form after a right password, only if the stored hash is
+   * still `from` (a password changed meanwhile is never overwritten). Returns whether it was replaced.
+   */
+  async upgradePasswordHash(em: EntityManager, userId: string, from: string, to: string): Promise<boolean> {
+    const rows = await em.getConnection().execute<unknown[]>(
+      `UPDATE users SET password = ? WHERE id = ? AND password = ? RETURNING 1`,
+      [to, userId, from],
+      'all',
+      em.getTransactionContext(),
+    );
+    return rows.length > 0;
   }
 
   async insertVerification(em: EntityManager, verification: EmailVerification): Promise<void> {
