@@ -3,6 +3,7 @@ import { IdentityModule, identitySources } from '@tally/identity';
 import { FriendshipProjectionModule, MembershipProjectionModule } from '@tally/projections';
 import { ServiceKitModule, ServiceRuntime } from '@tally/service-kit';
 import { AccountModule } from './accounts/account.module';
+import { BudgetModule } from './budgets/budget.module';
 import { CategoryModule } from './categories/category.module';
 import { CommentModule } from './comments/comment.module';
 import { CurrencyModule } from './currencies/currency.module';
@@ -13,6 +14,6 @@ import { SettlementModule } from './settlements/settlement.module';
 @Module({})
 export class AppModule {
   static forRoot(runtime: ServiceRuntime<any>): DynamicModule {
-    return { module: AppModule, imports: [ServiceKitModule.forRoot(runtime, identitySources(runtime.orm)), IdentityModule.forRoot(), AccountModule, CurrencyModule, CategoryModule, GroupProjectionModule, MembershipProjectionModule, FriendshipProjectionModule, ExpenseModule, CommentModule, SettlementModule] };
+    return { module: AppModule, imports: [ServiceKitModule.forRoot(runtime, identitySources(runtime.orm)), IdentityModule.forRoot(), AccountModule, CurrencyModule, CategoryModule, GroupProjectionModule, MembershipProjectionModule, FriendshipProjectionModule, ExpenseModule, CommentModule, SettlementModule, BudgetModule] };
   }
 }
