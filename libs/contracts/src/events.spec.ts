@@ -27,6 +27,8 @@ interface Old {
     publicJwk: { kty: 'EC'; crv: 'P-256'; x: string; y: string };
     status: 'pending' | 'active' | 'retired' | 'revoked';
     createdAt: string;
+    // Added 2026-12-06 (optional: older auths' events lack it): how long the key's tokens live.
+    tokenLifetimeSeconds?: number;
   };
   'user.profile_updated': {
     userId: string; username: string; firstName: string | null; lastName: string | null; preferredCurrency: string;

@@ -525,6 +525,13 @@ export const EventDeclarations = [
         /** pending: announced, not signing yet; active: signing; retired: verifies until its tokens expired; revoked: verifies nothing. */
         status: { enum: ['pending', 'active', 'retired', 'revoked'] },
         createdAt: dateTime,
+        /**
+         * The longest lifetime, in seconds, of any access token this key signs or signed (auth's
+         * ACCESS_TOKEN_TTL_SECONDS, the largest any replica used with it): a retired key verifies that long
+         * after its retirement, plus clock skew. Optional only for events of an auth older than it; a
+         * consumer then assumes the default lifetime (900 s).
+         */
+        tokenLifetimeSeconds: { type: 'integer', minimum: 1, maximum: 86400 },
       },
     },
   }),

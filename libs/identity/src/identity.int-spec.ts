@@ -1,6 +1,6 @@
 /**
  * The identity projections' repository against real PostgreSQL, with the tables as the services'
- * migrations create them (v1 then v2): what a user of another service would see after each event,
+ * migrations create them (v1, v2, v3): what a user of another service would see after each event,
  * and that an older event arriving late (a DLQ replay) never rolls a projection back.
  */
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
@@ -12,7 +12,7 @@ import { createTestDatabase, dropTestDatabase, infraFromEnv } from '@tally/testi
 import { identityEntities } from './identity.entities';
 import { IdentityProjectionRepository } from './identity.repository';
 import { ProjectedKeySource, ProjectedUserStatus } from './identity.sources';
-import { IDENTITY_PROJECTION_SQL, IDENTITY_PROJECTION_SQL_V2 } from './schema';
+import { IDENTITY_PROJECTION_SQL, IDENTITY_PROJECTION_SQL_V2, IDENTITY_PROJECTION_SQL_V3 } from './schema';
 
 const infra = infraFromEnv();
 const dbName = `it_identity_${randomBytes(4).toString('hex')}`;
@@ -24,7 +24,7 @@ const minimal = new IdentityProjectionRepository({});
 beforeAll(async () => {
   const url = await createTestDatabase(infra.databaseUrl, dbName);
   pool = new Pool({ connectionString: url, max: 2 });
-  for (const sql of [...IDENTITY_PROJECTION_SQL, ...IDENTITY_PROJECTION_SQL_V2]) await pool.query(sql);
+  for (const sql of [...IDENTITY_PROJECTION_SQL, ...IDENTITY_PROJECTION_SQL_V2, ...IDENTITY_PROJECTION_SQL_V3]) await pool.query(sql);
   orm = await initOrm({ databaseUrl: url, entities: identityEntities, migrations: [], poolMax: 2 });
 });
 
@@ -128,6 +128,37 @@ describe('IdentityProjectionRepository (PostgreSQL)', () => {
     // within the lifetime plus the 5-minute skew allowance: still verifies; past it: nothing
     expect(await keys.getKey(recent)).not.toBeNull();
     expect(await keys.getKey(old)).toBeNull();
+  });
+
+  it('keeps a retired key for the token lifetime auth published with it, not an assumed 900 s', async () => {
+    const retiredAt = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
+    const withLifetime = (kid: string, status: EventData<'signing_key.published'>['status'], tokenLifetimeSeconds?: number) =>
+      ({ ...keyEvent(kid, publicJwk(), status), ...(tokenLifetimeSeconds ? { tokenLifetimeSeconds } : {}) });
+    // auth signs hour-long tokens: a key retired 40 minutes ago still has live tokens (40 > 15 + 5 minutes).
+    const hourLong = `k-${randomUUID()}`;
+    await inTransaction(orm, (em) => minimal.upsertSigningKey(em, withLifetime(hourLong, 'active', 3600), retiredAt(90)));
+    await inTransaction(orm, (em) => minimal.upsertSigningKey(em, withLifetime(hourLong, 'retired', 3600), retiredAt(40)));
+    // and 66 minutes after retirement (past 60 + 5), nothing.
+    const hourLongOld = `k-${randomUUID()}`;
+    await inTransaction(orm, (em) => minimal.upsertSigningKey(em, withLifetime(hourLongOld, 'retired', 3600), retiredAt(66)));
+    // Short tokens: 2 minutes plus 5 of skew, so a key retired 8 minutes ago verifies nothing.
+    const short = `k-${randomUUID()}`;
+    await inTransaction(orm, (em) => minimal.upsertSigningKey(em, withLifetime(short, 'retired', 120), retiredAt(8)));
+    // Without a published lifetime (an older auth's event): the default (900 s) applies.
+    const unknown = `k-${randomUUID()}`;
+    await inTransaction(orm, (em) => minimal.upsertSigningKey(em, withLifetime(unknown, 'retired'), retiredAt(25)));
+    const keys = new ProjectedKeySource(orm);
+    expect(await keys.getKey(hourLong)).not.toBeNull();
+    expect(await keys.getKey(hourLongOld)).toBeNull();
+    expect(await keys.getKey(short)).toBeNull();
+    expect(await keys.getKey(unknown)).toBeNull();
+    // A later announcement with a shorter lifetime (a replica configured shorter) never shortens it: tokens signed under the longer one still live.
+    const lowered = `k-${randomUUID()}`;
+    const jwk = publicJwk();
+    await inTransaction(orm, (em) => minimal.upsertSigningKey(em, { ...keyEvent(lowered, jwk, 'active'), tokenLifetimeSeconds: 3600 }, retiredAt(50)));
+    await inTransaction(orm, (em) => minimal.upsertSigningKey(em, { ...keyEvent(lowered, jwk, 'retired'), tokenLifetimeSeconds: 600 }, retiredAt(30)));
+    expect((await pool.query('SELECT token_lifetime_seconds FROM signing_keys WHERE kid = $1', [lowered])).rows[0].token_lifetime_seconds).toBe(3600);
+    expect(await new ProjectedKeySource(orm).getKey(lowered)).not.toBeNull();
   });
 
   it('never verifies with a revoked key, and no later or replayed announcement brings it back', async () => {

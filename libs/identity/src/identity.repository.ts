@@ -77,30 +77,36 @@ export class IdentityProjectionRepository {
   async upsertSigningKey(em: EntityManager, d: EventData<'signing_key.published'>, at: string): Promise<void> {
     await this.run(
       em,
-      `INSERT INTO signing_keys (kid, alg, public_jwk, status, created_at, last_event_at) VALUES (?, ?, ?::jsonb, ?, ?, ?)
-       ON CONFLICT (kid) DO UPDATE SET status = EXCLUDED.status, last_event_at = EXCLUDED.last_event_at, received_at = now()
+      `INSERT INTO signing_keys (kid, alg, public_jwk, status, created_at, last_event_at, token_lifetime_seconds) VALUES (?, ?, ?::jsonb, ?, ?, ?, ?)
+       ON CONFLICT (kid) DO UPDATE SET status = EXCLUDED.status, last_event_at = EXCLUDED.last_event_at, received_at = now(),
+         -- the longest lifetime ever published for the key: its tokens may live that long (GREATEST skips NULL)
+         token_lifetime_seconds = GREATEST(signing_keys.token_lifetime_seconds, EXCLUDED.token_lifetime_seconds)
        WHERE (signing_keys.last_event_at IS NULL OR signing_keys.last_event_at <= EXCLUDED.last_event_at)
          -- a revocation is final, whatever arrives after it
          AND signing_keys.status <> 'revoked'`,
       // Only the public members: a tolerant reader must never store what a newer publisher might add.
-      [d.kid, d.alg, JSON.stringify({ kty: d.publicJwk.kty, crv: d.publicJwk.crv, x: d.publicJwk.x, y: d.publicJwk.y }), d.status, d.createdAt, at],
+      [d.kid, d.alg, JSON.stringify({ kty: d.publicJwk.kty, crv: d.publicJwk.crv, x: d.publicJwk.x, y: d.publicJwk.y }), d.status, d.createdAt, at, d.tokenLifetimeSeconds ?? null],
     );
   }
 
   /**
    * A key as last announced. A retired key's retirement time is the time of the event that retired it
-   * (the row's `last_event_at`: auth publishes a key's retirement once, in the transaction that retires it).
+   * (the row's `last_event_at`: auth publishes a key's retirement once, in the transaction that retires it);
+   * it verifies for the token lifetime auth published with the key (`tokenLifetimeSeconds`).
    */
   async findKey(em: EntityManager, kid: string): Promise<SigningKeyRecord | null> {
     const rows = await em
       .getConnection()
-      .execute<{ public_jwk: PublicJwk; status: string; changed_at: Date | string | null }[]>(
-        `SELECT public_jwk, status, COALESCE(last_event_at, received_at) AS changed_at FROM signing_keys WHERE kid = ?`,
+      .execute<{ public_jwk: PublicJwk; status: string; changed_at: Date | string | null; token_lifetime_seconds: number | null }[]>(
+        `SELECT public_jwk, status, COALESCE(last_event_at, received_at) AS changed_at, token_lifetime_seconds FROM signing_keys WHERE kid = ?`,
         [kid],
       );
     const row = rows[0];
     if (!row) return null;
-    return { kid, publicJwk: row.public_jwk, status: row.status, retiredAt: row.status === 'retired' && row.changed_at ? new Date(row.changed_at) : null };
+    return {
+      kid, publicJwk: row.public_jwk, status: row.status, retiredAt: row.status === 'retired' && row.changed_at ? new Date(row.changed_at) : null,
+      tokenLifetimeSeconds: row.token_lifetime_seconds,
+    };
   }
 
   /** Users by id, as last announced (missing ids are simply absent). */

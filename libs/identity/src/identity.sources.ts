@@ -5,8 +5,11 @@ import { IdentityProjectionRepository } from './identity.repository';
 
 export interface ProjectedKeySourceOptions {
   /**
-   * auth's access-token lifetime (its ACCESS_TOKEN_TTL_SECONDS, 900 by default): a retired key verifies
-   * that long after its retirement (plus RETIRED_KEY_SKEW_MS), then nothing, like a revoked one.
+   * Only for keys announced without a token lifetime (by an auth older than `tokenLifetimeSeconds`;
+   * auth re-announces its keys at every start, with it): assume this access-token lifetime (900 by
+   * default, auth's old default). Every other retired key verifies for the lifetime auth published with
+   * it (plus RETIRED_KEY_SKEW_MS), then nothing, like a revoked one: auth's ACCESS_TOKEN_TTL_SECONDS is
+   * never assumed here.
    */
   accessTokenTtlSeconds?: number;
   /** How long what was read about a key is trusted (how soon a revocation consumed by another replica applies here). */
@@ -15,7 +18,7 @@ export interface ProjectedKeySourceOptions {
 
 /**
  * Public keys from the local `signing_keys` projection, in every state auth announces: pending and
- * active keys verify, retired ones until their tokens have expired, revoked ones never. Read per kid
+ * active keys verify, retired ones until their tokens have expired (the lifetime published with the key), revoked ones never. Read per kid
  * and remembered a few seconds; the identity handlers forget a key as soon as its event is applied.
  */
 export class ProjectedKeySource extends StoredKeySource {

@@ -39,3 +39,12 @@ export const IDENTITY_PROJECTION_SQL_V2 = [
   `ALTER TABLE users ADD COLUMN IF NOT EXISTS last_event_at TIMESTAMPTZ`,
   `ALTER TABLE signing_keys ADD COLUMN IF NOT EXISTS last_event_at TIMESTAMPTZ`,
 ] as const;
+
+/**
+ * v3: the access-token lifetime auth publishes with each signing key (`tokenLifetimeSeconds`), so a
+ * retired key verifies for as long as its tokens can live, whatever auth's ACCESS_TOKEN_TTL_SECONDS is.
+ * NULL: announced by an auth older than the field (the reader's default applies).
+ */
+export const IDENTITY_PROJECTION_SQL_V3 = [
+  `ALTER TABLE signing_keys ADD COLUMN IF NOT EXISTS token_lifetime_seconds INTEGER`,
+] as const;

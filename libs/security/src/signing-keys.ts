@@ -28,6 +28,12 @@ export interface SigningKeyRecord {
   status: string;
   /** When it stopped signing, for `retired`. */
   retiredAt?: Date | null;
+  /**
+   * The longest lifetime (seconds) of a token it signed, as auth published it with the key
+   * (`signing_key.published`'s `tokenLifetimeSeconds`): a retired key verifies that long after its
+   * retirement plus RETIRED_KEY_SKEW_MS. Absent (a key announced by an older auth): the source's default.
+   */
+  tokenLifetimeSeconds?: number | null;
 }
 
 /** Signing keys cannot be had right now (their source is unreachable): not the caller's fault, so a 503, never a 401. */
@@ -54,15 +60,24 @@ export interface PublicKeySource {
 /** A retired key keeps verifying for the access-token lifetime after retirement plus this (clock skew, a replica's cache). */
 export const RETIRED_KEY_SKEW_MS = 5 * 60_000;
 
-/** Whether a key in this state may verify at `now`. */
-export function mayVerify(record: Pick<SigningKeyRecord, 'status' | 'retiredAt'>, now: number, retiredGraceMs: number): boolean {
+/** How long after its retirement a key verifies: its published token lifetime plus the skew, else `defaultGraceMs`. */
+export function retiredGraceMsOf(record: Pick<SigningKeyRecord, 'tokenLifetimeSeconds'>, defaultGraceMs: number): number {
+  const lifetime = record.tokenLifetimeSeconds;
+  return typeof lifetime === 'number' && Number.isFinite(lifetime) && lifetime > 0 ? lifetime * 1000 + RETIRED_KEY_SKEW_MS : defaultGraceMs;
+}
+
+/**
+ * Whether a key in this state may verify at `now`. A retired key verifies for the token lifetime auth
+ * published with it (plus skew); `defaultGraceMs` only when it published none.
+ */
+export function mayVerify(record: Pick<SigningKeyRecord, 'status' | 'retiredAt' | 'tokenLifetimeSeconds'>, now: number, defaultGraceMs: number): boolean {
   switch (record.status) {
     case 'pending':
     case 'active':
       return true;
     case 'retired':
       // A retired key whose retirement time is unknown verifies for the grace from now on: never forever.
-      return !record.retiredAt || record.retiredAt.getTime() + retiredGraceMs > now;
+      return !record.retiredAt || record.retiredAt.getTime() + retiredGraceMsOf(record, defaultGraceMs) > now;
     default:
       return false;
   }
@@ -81,7 +96,10 @@ export function publicKeyFromJwk(jwk: PublicJwk | JsonWebKey): KeyObject | null 
 export interface StoredKeySourceOptions {
   /** How long what was read about a kid is trusted before it is read again (how soon another replica's revocation applies). */
   refreshMs?: number;
-  /** Access-token lifetime plus RETIRED_KEY_SKEW_MS: how long after retirement a key still verifies. */
+  /**
+   * How long after retirement a key verifies when its record carries no published token lifetime
+   * (a default access-token lifetime plus RETIRED_KEY_SKEW_MS). A record's own `tokenLifetimeSeconds` wins.
+   */
   retiredGraceMs: number;
   /** Most kids remembered (known and unknown). */
   maxKids?: number;

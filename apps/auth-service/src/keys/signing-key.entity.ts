@@ -15,4 +15,9 @@ export class SigningKey {
   @Property({ type: 'datetime', nullable: true }) activatedAt?: Date | null;
   @Property({ type: 'datetime', nullable: true }) retiredAt?: Date | null;
   @Property({ type: 'datetime', nullable: true }) revokedAt?: Date | null;
+  /**
+   * The longest access-token lifetime (seconds) any replica signs or signed with this key: published
+   * with it, so a retired key verifies that long (plus skew) everywhere. Null: retired before it was kept.
+   */
+  @Property({ type: 'integer', nullable: true }) tokenLifetimeSeconds?: number | null;
 }

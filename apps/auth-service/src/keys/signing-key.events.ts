@@ -11,8 +11,8 @@ export class NotAnEs256KeyError extends Error {
 /**
  * The events of a signing key (`auth.signing-key.v1`, compacted, keyed by kid): its public part only, never
  * the private JWK. One per change of state, in the transaction of the change: announced (`pending`), signing
- * (`active`), `retired` (the event's time is its retirement: consumers let it verify for the token lifetime
- * after it), `revoked`.
+ * (`active`), `retired` (the event's time is its retirement: consumers let it verify for the key's
+ * `tokenLifetimeSeconds` after it, plus skew), `revoked`.
  */
 export const SigningKeyEvents = {
   published(key: SigningKey): NewEvent<'signing_key.published'> {
@@ -22,7 +22,11 @@ export const SigningKeyEvents = {
     return {
       type: 'signing_key.published',
       subject: key.kid,
-      data: { kid: key.kid, alg: 'ES256', publicJwk: { kty, crv, x: x!, y: y! }, status: key.status, createdAt: key.createdAt.toISOString() },
+      data: {
+        kid: key.kid, alg: 'ES256', publicJwk: { kty, crv, x: x!, y: y! }, status: key.status, createdAt: key.createdAt.toISOString(),
+        // How long its tokens live: a retired key verifies that long after this event (plus skew), wherever it is consumed.
+        ...(key.tokenLifetimeSeconds ? { tokenLifetimeSeconds: key.tokenLifetimeSeconds } : {}),
+      },
     };
   },
 };

@@ -25,25 +25,33 @@ export class SigningKeyRepository {
     return em.findOne(SigningKey, { kid });
   }
 
-  /** Keys that may verify now: pending, active, and retired within `graceMs`; never revoked ones. */
-  findVerifiable(em: EntityManager, graceMs: number): Promise<SigningKey[]> {
-    return em.find(
-      SigningKey,
-      { $or: [{ status: { $in: ['pending', 'active'] } }, { status: 'retired', retiredAt: { $gt: new Date(Date.now() - graceMs) } }] },
-      { orderBy: { createdAt: 'desc' } },
+  /**
+   * Keys that may verify now: pending, active, and retired less than their token lifetime plus
+   * `skewMs` ago (`defaultLifetimeSeconds` for a key that has none); never revoked ones.
+   */
+  async findVerifiable(em: EntityManager, defaultLifetimeSeconds: number, skewMs: number): Promise<SigningKey[]> {
+    const rows = await em.getConnection().execute<{ kid: string }[]>(
+      `SELECT kid FROM signing_keys
+        WHERE status IN ('pending', 'active')
+           OR (status = 'retired' AND retired_at > now() - (COALESCE(token_lifetime_seconds, ?) * interval '1 second' + ? * interval '1 millisecond'))`,
+      [defaultLifetimeSeconds, skewMs],
     );
+    if (!rows.length) return [];
+    return em.find(SigningKey, { kid: { $in: rows.map((r) => r.kid) } }, { orderBy: { createdAt: 'desc' } });
   }
 
   /** One key's public part and state, as auth's own verifier needs it. */
   async findRecord(em: EntityManager, kid: string): Promise<SigningKeyRecord | null> {
     const rows = await em
       .getConnection()
-      .execute<{ public_jwk: SigningKeyRecord['publicJwk']; status: string; retired_at: Date | null }[]>(
-        'SELECT public_jwk, status, retired_at FROM signing_keys WHERE kid = ?',
+      .execute<{ public_jwk: SigningKeyRecord['publicJwk']; status: string; retired_at: Date | null; token_lifetime_seconds: number | null }[]>(
+        'SELECT public_jwk, status, retired_at, token_lifetime_seconds FROM signing_keys WHERE kid = ?',
         [kid],
       );
     const row = rows[0];
-    return row ? { kid, publicJwk: row.public_jwk, status: row.status, retiredAt: row.retired_at ? new Date(row.retired_at) : null } : null;
+    return row
+      ? { kid, publicJwk: row.public_jwk, status: row.status, retiredAt: row.retired_at ? new Date(row.retired_at) : null, tokenLifetimeSeconds: row.token_lifetime_seconds }
+      : null;
   }
 
   /**

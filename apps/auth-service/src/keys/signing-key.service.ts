@@ -97,6 +97,10 @@ export class SigningKeyService implements OnModuleInit, OnModuleDestroy {
         await this.activate(em, pending, current);
         return pending;
       }
+      // This replica is about to sign with `current` (and may with `pending`): their published lifetime must
+      // cover its tokens (ACCESS_TOKEN_TTL_SECONDS may have been raised since they were minted), long before they retire.
+      await this.coverOwnLifetime(em, current!);
+      if (pending) await this.coverOwnLifetime(em, pending);
       if (opts.republish) {
         await this.publish(em, current!);
         if (pending) await this.publish(em, pending);
@@ -151,15 +155,13 @@ export class SigningKeyService implements OnModuleInit, OnModuleDestroy {
     return outcome.key;
   }
 
-  /** The JWKS document: public parts of every key that may verify (pending, active, retired within the token lifetime); never a revoked key. */
+  /**
+   * The JWKS document: public parts of every key that may verify (pending, active, retired within its
+   * token lifetime plus skew); never a revoked key.
+   */
   async jwks(): Promise<{ keys: PublishedJwk[] }> {
-    const keys = await this.keys.findVerifiable(freshEm(this.orm), this.retiredGraceMs());
+    const keys = await this.keys.findVerifiable(freshEm(this.orm), this.config.ACCESS_TOKEN_TTL_SECONDS, RETIRED_KEY_SKEW_MS);
     return { keys: keys.map((k) => ({ ...k.publicJwk, kid: k.kid, alg: k.alg, use: 'sig' })) };
-  }
-
-  /** How long a retired key verifies: every token it signed has expired by then. */
-  retiredGraceMs(): number {
-    return this.config.ACCESS_TOKEN_TTL_SECONDS * 1000 + RETIRED_KEY_SKEW_MS;
   }
 
   private tick(): void {
@@ -175,9 +177,22 @@ export class SigningKeyService implements OnModuleInit, OnModuleDestroy {
     return Date.now() - since >= this.config.SIGNING_KEY_ROTATION_DAYS * 24 * 3600 * 1000;
   }
 
+  /**
+   * Raises the key's published token lifetime to this replica's ACCESS_TOKEN_TTL_SECONDS (never lowers
+   * it: tokens signed under a longer one still live) and announces it. Whether it changed.
+   */
+  private async coverOwnLifetime(em: EntityManager, key: SigningKey): Promise<boolean> {
+    if ((key.tokenLifetimeSeconds ?? 0) >= this.config.ACCESS_TOKEN_TTL_SECONDS) return false;
+    key.tokenLifetimeSeconds = this.config.ACCESS_TOKEN_TTL_SECONDS;
+    await this.keys.flush(em);
+    await this.publish(em, key);
+    return true;
+  }
+
   /** `next` starts signing; `previous` (if any) retires. Two flushes: at most one active key at any moment (a unique index). */
   private async activate(em: EntityManager, next: SigningKey, previous: SigningKey | null): Promise<void> {
     const now = new Date();
+    next.tokenLifetimeSeconds = Math.max(next.tokenLifetimeSeconds ?? 0, this.config.ACCESS_TOKEN_TTL_SECONDS);
     if (previous) {
       previous.status = 'retired';
       previous.retiredAt = now;
@@ -205,6 +220,7 @@ export class SigningKeyService implements OnModuleInit, OnModuleDestroy {
     key.publicJwk = { kty: pub.kty, crv: pub.crv, x: pub.x, y: pub.y };
     key.privateJwk = this.secrets.sealJson(privateKey.export({ format: 'jwk' }));
     key.createdAt = new Date();
+    key.tokenLifetimeSeconds = this.config.ACCESS_TOKEN_TTL_SECONDS;
     return key;
   }
 

@@ -6,6 +6,7 @@ import { Migration20261122000400_admin } from './Migration20261122000400_admin';
 import { Migration20261201000500_signing_key_states } from './Migration20261201000500_signing_key_states';
 import { Migration20261202000100_login_attempt_times_and_refresh_parents } from './Migration20261202000100_login_attempt_times_and_refresh_parents';
 import { Migration20261206000100_web_push_device_tokens } from './Migration20261206000100_web_push_device_tokens';
+import { Migration20261208000100_signing_key_token_lifetime } from './Migration20261208000100_signing_key_token_lifetime';
 
 /** Applied in this order; never edit a shipped migration, add a new one. */
 export const migrations: MigrationEntry[] = [
@@ -16,4 +17,5 @@ export const migrations: MigrationEntry[] = [
   { name: 'Migration20261201000500_signing_key_states', class: Migration20261201000500_signing_key_states },
   { name: 'Migration20261202000100_login_attempt_times_and_refresh_parents', class: Migration20261202000100_login_attempt_times_and_refresh_parents },
   { name: 'Migration20261206000100_web_push_device_tokens', class: Migration20261206000100_web_push_device_tokens },
+  { name: 'Migration20261208000100_signing_key_token_lifetime', class: Migration20261208000100_signing_key_token_lifetime },
 ];
