@@ -16,6 +16,8 @@ export const AUDITED_EVENT_TYPES: readonly EventType[] = [
   'invitation.created', 'invitation.accepted', 'invitation.declined', 'invitation.revoked', 'invitation.expired',
   // expense-service: every change of a shared expense
   'expense.created', 'expense.updated', 'expense.deleted', 'expense.restored', 'expense.approved',
+  // expense-service: comments on expenses and replies (expense.comment.v1)
+  'comment.created', 'comment.updated', 'comment.deleted',
 ];
 
 /**

@@ -3,7 +3,7 @@ import { EventTopics, TopicConfig, type EventEnvelope } from '@tally/contracts';
 import type { EventConsumer, HandlerContext } from '@tally/messaging';
 import { ActivityLog } from './activity-log.entity';
 import { ActivityLogRepository } from './activity-log.repository';
-import { ActivityLogHook } from './activity-log.hook';
+import { AUDITED_EVENT_TYPES, ActivityLogHook } from './activity-log.hook';
 import { ActivityLogService, activityFromEvent } from './activity-log.service';
 
 const USER = '5f0c3c1e-8a5b-4c1e-9a7e-2f1d3b4c5d6e';
@@ -123,11 +123,28 @@ describe('ActivityLogHook', () => {
     const hook = new ActivityLogHook({ use } as unknown as EventConsumer, new ActivityLogRepository());
     hook.onModuleInit();
     expect(use).toHaveBeenCalledWith(hook);
-    expect(hook.types).toEqual(expect.arrayContaining(['user.registered', 'user.email_verified', 'group.created', 'membership.joined', 'invitation.created']));
+    expect(hook.types).toEqual(expect.arrayContaining([
+      'user.registered', 'user.email_verified', 'group.created', 'membership.joined', 'invitation.created', 'expense.created',
+      'comment.created', 'comment.updated', 'comment.deleted',
+    ]));
     // never an event of a topic that carries secrets or that analytics may not read
     for (const type of hook.types) {
       const topic = TopicConfig[EventTopics[type]];
       expect({ type, carriesSecrets: topic.carriesSecrets, readers: topic.readers }).toEqual({ type, carriesSecrets: false, readers: 'any' });
+    }
+  });
+
+  it('audits every comment event (expense.comment.v1) as the acting user\'s entry about the comment', () => {
+    const AUTHOR = '1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e';
+    const COMMENT = '7c6b5a49-3827-4615-8a4b-3c2d1e0f9a8b';
+    const data = {
+      commentId: COMMENT, expenseId: '2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d', groupId: null, userId: AUTHOR, parentId: null, parentAuthorId: null,
+      expenseTitle: 'Dinner', participantIds: [AUTHOR, ADMIN], comment: null, isEdited: false, byUserId: ADMIN, at: '2026-12-06T09:00:00.000Z',
+    };
+    for (const type of ['comment.created', 'comment.updated', 'comment.deleted'] as const) {
+      expect(AUDITED_EVENT_TYPES).toContain(type);
+      const row = activityFromEvent(registered({ type, source: 'expense-service', subject: COMMENT, actor: { userId: ADMIN }, data } as Partial<EventEnvelope>));
+      expect(row).toMatchObject({ userId: ADMIN, action: type, contentType: 'comment', objectId: COMMENT, objectRepr: 'Dinner' });
     }
   });
 

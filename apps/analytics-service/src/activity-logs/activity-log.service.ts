@@ -71,7 +71,7 @@ export function activityFromEvent(event: EventEnvelope): NewActivityLog {
     action: event.type,
     contentType: event.type.slice(0, event.type.indexOf('.')).slice(0, 50) || null,
     objectId: event.subject,
-    objectRepr: textOrNull(data.username, 200) ?? textOrNull(data.name, 200) ?? textOrNull(data.title, 200),
+    objectRepr: textOrNull(data.username, 200) ?? textOrNull(data.name, 200) ?? textOrNull(data.title, 200) ?? textOrNull(data.expenseTitle, 200),
     changes: redactSecrets(data) as Record<string, unknown>,
     ipAddress: ipOrNull(event.actor?.ip),
     userAgent: textOrNull(event.actor?.userAgent, 1000),
