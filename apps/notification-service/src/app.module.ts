@@ -11,6 +11,7 @@ import { nextDigestAt, quietHoursEnd } from './preferences/preference-schedule';
 import { ProducerModule } from './producers/producer.module';
 import { PushModule } from './push/push.module';
 import { SmsModule } from './sms/sms.module';
+import { SmsStatusModule } from './sms/sms-status.controller';
 import type { NotificationRuntime } from './runtime';
 import { StreamModule } from './stream/stream.module';
 import { TemplateModule } from './templates/template.module';
@@ -22,7 +23,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [ServiceKitModule.forRoot(runtime, identitySources(runtime.orm)), IdentityModule.forRoot({ keepEmail: true }), StreamModule, NotificationModule, ProducerModule, PreferenceModule, TemplateModule, PushModule, TrackingModule, SmsModule, OperationsModule],
+      imports: [ServiceKitModule.forRoot(runtime, identitySources(runtime.orm)), IdentityModule.forRoot({ keepEmail: true }), StreamModule, NotificationModule, ProducerModule, PreferenceModule, TemplateModule, PushModule, TrackingModule, SmsModule, SmsStatusModule, OperationsModule],
       providers: [
         { provide: EMAIL_QUEUE, useValue: emailQueue },
         { provide: DELIVERY_QUEUE, useValue: deliveryQueue },

@@ -106,7 +106,8 @@ export const SERVICES = [
   {
     name: 'notification-service', kind: 'api', app: 'notification-service', entry: 'main.js', port: 3006, database: 'notification',
     // /admin/queues: the queue dashboard (Bull Board, every service's queues), admins only, by a cookie it sets itself.
-    routes: ['/api/v1/notifications', '/api/v1/notification-preferences', '/api/v1/notification-templates', '/email', '/api/v1/notification-deliveries', '/admin/queues'],
+    // /callbacks/sms/<provider>: SMS providers' status callbacks, public (the provider's signature is the authentication).
+    routes: ['/api/v1/notifications', '/api/v1/notification-preferences', '/api/v1/notification-templates', '/email', '/api/v1/notification-deliveries', '/admin/queues', '/callbacks'],
     workers: ['notification-worker'], queues: [], kafka: true, redis: true, smtp: true, secretsKey: false, ...health,
     dependsOn: ['auth-service'],
   },

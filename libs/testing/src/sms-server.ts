@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -13,6 +13,19 @@ export interface FakeSmsMessage {
   statusCallback: string | null;
   status: 'queued';
   receivedAt: Date;
+}
+
+/** A message's end as the fake's status callbacks tell it: delivered, or undelivered/failed with Twilio's error code. */
+export type FakeSmsOutcome = { status: 'delivered' } | { status: 'undelivered' | 'failed'; errorCode: number };
+
+/** One status callback the fake posted, and what the receiver answered (0: no answer). */
+export interface FakeSmsCallback {
+  sid: string;
+  url: string;
+  status: string;
+  params: Record<string, string>;
+  answer: number;
+  at: Date;
 }
 
 /** What the next requests answer instead of accepting (e.g. `{ status: 500 }`, `{ status: 400, code: 21211 }`). */
@@ -46,6 +59,15 @@ const MAX_BODY = 1600;
  * Twilio's magic test numbers (`FAKE_SMS_MAGIC_NUMBERS`) are refused as Twilio refuses them.
  * Accepted messages are kept in `messages`; `failNext(n, failure)` makes the next n requests fail.
  * Point the `twilio` SDK at `baseUrl` (see TwilioSmsSender's apiBase).
+ *
+ * Status callbacks, as Twilio sends them: a message created with a `StatusCallback` URL gets a
+ * form-encoded POST there for `sent`, then for its end (`delivered` by default; `outcomeFor(number,
+ * …)` makes a number's messages `undelivered`/`failed` with an error code), each signed in
+ * `X-Twilio-Signature` with the auth token: base64 HMAC-SHA1 of the URL followed by every parameter's
+ * name and value, sorted by name (https://www.twilio.com/docs/usage/webhooks/webhooks-security).
+ * Written here from that description, not with the SDK, so a test of our SDK-based check is not the
+ * SDK agreeing with itself. `autoCallbacks = false` stops them; `postStatus` sends one by hand (late,
+ * repeated, forged). What each callback got back is in `callbacks`.
  */
 export class FakeSmsServer {
   readonly accountSid = `AC${randomBytes(16).toString('hex')}`;
@@ -54,8 +76,14 @@ export class FakeSmsServer {
   readonly messages: FakeSmsMessage[] = [];
   /** Every request that reached the Messages route, accepted or not. */
   requests = 0;
+  /** Every status callback posted, in order, with the receiver's answer. */
+  readonly callbacks: FakeSmsCallback[] = [];
+  /** Post `sent` and the final status to a message's StatusCallback on their own (default). */
+  autoCallbacks = true;
   private server: Server | null = null;
   private failures: FakeSmsFailure[] = [];
+  private readonly outcomes = new Map<string, FakeSmsOutcome>();
+  private readonly pending = new Set<Promise<void>>();
 
   get baseUrl(): string {
     const port = (this.server?.address() as AddressInfo | null)?.port;
@@ -70,6 +98,7 @@ export class FakeSmsServer {
   }
 
   async stop(): Promise<void> {
+    await Promise.allSettled([...this.pending]);
     if (!this.server) return;
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server!.close(() => resolve()));
@@ -81,11 +110,75 @@ export class FakeSmsServer {
     for (let i = 0; i < n; i += 1) this.failures.push(failure);
   }
 
-  /** Forgets messages, counters and pending failures. */
+  /** Forgets messages, callbacks, counters, outcomes and pending failures. */
   reset(): void {
     this.messages.length = 0;
+    this.callbacks.length = 0;
     this.failures = [];
+    this.outcomes.clear();
     this.requests = 0;
+  }
+
+  /** How messages to `number` end in their status callbacks from now on (default: delivered). */
+  outcomeFor(number: string, outcome: FakeSmsOutcome): void {
+    this.outcomes.set(number, outcome);
+  }
+
+  /** Callbacks posted for one message. */
+  callbacksOf(sid: string): FakeSmsCallback[] {
+    return this.callbacks.filter((c) => c.sid === sid);
+  }
+
+  /**
+   * Posts one status callback for a message the fake accepted, as Twilio would (or not: `signature`
+   * replaces the real one, `authToken` signs with another token, `url` posts elsewhere). Resolves to
+   * the receiver's HTTP status (0 when it did not answer).
+   */
+  async postStatus(
+    sid: string,
+    status: string,
+    opts: { errorCode?: number; signature?: string; authToken?: string; url?: string; extra?: Record<string, string> } = {},
+  ): Promise<number> {
+    const m = this.messages.find((x) => x.sid === sid);
+    const url = opts.url ?? m?.statusCallback;
+    if (!url) throw new Error(`FakeSmsServer: no status callback URL for ${sid}`);
+    const params: Record<string, string> = {
+      AccountSid: this.accountSid, ApiVersion: '2010-04-01', MessageSid: sid, MessageStatus: status, SmsSid: sid, SmsStatus: status,
+      To: m?.to ?? '+15005550006', From: m?.from ?? this.from,
+      ...(m?.messagingServiceSid ? { MessagingServiceSid: m.messagingServiceSid } : {}),
+      ...(opts.errorCode !== undefined ? { ErrorCode: String(opts.errorCode) } : {}),
+      ...(opts.extra ?? {}),
+    };
+    const signature = opts.signature ?? twilioSignature(opts.authToken ?? this.authToken, url, params);
+    let answer = 0;
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8', 'x-twilio-signature': signature, 'user-agent': 'TwilioProxy/1.1' },
+        body: new URLSearchParams(params).toString(),
+        signal: AbortSignal.timeout(10_000),
+      });
+      answer = res.status;
+      await res.arrayBuffer().catch(() => undefined);
+    } catch {
+      answer = 0;
+    }
+    this.callbacks.push({ sid, url, status, params, answer, at: new Date() });
+    return answer;
+  }
+
+  /** `sent`, then the message's end, each after the previous one was answered (Twilio's order). */
+  private scheduleCallbacks(m: FakeSmsMessage): void {
+    if (!this.autoCallbacks || !m.statusCallback) return;
+    const outcome = this.outcomes.get(m.to) ?? { status: 'delivered' as const };
+    const run = (async () => {
+      await new Promise((r) => setTimeout(r, 20));
+      await this.postStatus(m.sid, 'sent');
+      await new Promise((r) => setTimeout(r, 20));
+      await this.postStatus(m.sid, outcome.status, outcome.status === 'delivered' ? {} : { errorCode: outcome.errorCode });
+    })();
+    this.pending.add(run);
+    void run.finally(() => this.pending.delete(run));
   }
 
   /** Messages sent to one number. */
@@ -124,6 +217,7 @@ export class FakeSmsServer {
       body, statusCallback: form.get('StatusCallback'), status: 'queued', receivedAt: new Date(),
     };
     this.messages.push(msg);
+    this.scheduleCallbacks(msg);
     const now = msg.receivedAt.toUTCString();
     send(res, 201, {
       sid: msg.sid, account_sid: msg.accountSid, to: msg.to, from: msg.from, messaging_service_sid: msg.messagingServiceSid, body: msg.body,
@@ -132,6 +226,15 @@ export class FakeSmsServer {
       uri: `/2010-04-01/Accounts/${msg.accountSid}/Messages/${msg.sid}.json`, subresource_uris: {},
     });
   }
+}
+
+/**
+ * Twilio's request signature (X-Twilio-Signature): base64 of HMAC-SHA1, keyed with the auth token,
+ * over the full URL followed by each POST parameter's name and value, sorted by name.
+ */
+export function twilioSignature(authToken: string, url: string, params: Record<string, string>): string {
+  const data = Object.keys(params).sort().reduce((acc, k) => acc + k + params[k], url);
+  return createHmac('sha1', authToken).update(Buffer.from(data, 'utf8')).digest('base64');
 }
 
 function basicAuth(header: string | undefined): [string, string] {

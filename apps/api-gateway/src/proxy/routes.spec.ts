@@ -32,6 +32,16 @@ describe('isPublicRoute', () => {
     expect(isPublicRoute('POST', '/api/v1/payment-webhooks/1/replay')).toBe(false);
   });
 
+  it("lets SMS providers' status callbacks through without a token (POST /callbacks/sms/<provider> only), to notification-service", () => {
+    expect(isPublicRoute('POST', '/callbacks/sms/twilio')).toBe(true);
+    expect(isPublicRoute('POST', '/callbacks/sms/twilio?deliveryId=5f0c3c1e-8a5b-4c1e-9a7e-2f1d3b4c5d6e')).toBe(true);
+    expect(isPublicRoute('GET', '/callbacks/sms/twilio')).toBe(false);
+    expect(isPublicRoute('POST', '/callbacks/sms/twilio/extra')).toBe(false);
+    expect(isPublicRoute('POST', '/callbacks/sms/')).toBe(false);
+    const owner = routeTable(loadConfig(GatewayConfig, {})).find((r) => '/callbacks/sms/twilio'.startsWith(`${r.prefix}/`));
+    expect(owner?.service).toBe('notification-service');
+  });
+
   it('passes the queue dashboard to notification-service, which checks its cookie (GET pages, POST session/logout only)', () => {
     expect(isPublicRoute('GET', '/admin/queues')).toBe(true);
     expect(isPublicRoute('GET', '/admin/queues/')).toBe(true);

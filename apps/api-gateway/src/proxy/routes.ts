@@ -31,6 +31,9 @@ const PUBLIC_ROUTES: { method: string; path: RegExp }[] = [
   { method: 'POST', path: /^\/webhooks\/[^/]+$/ },
   // Email open pixels and tracked links (notification-service): a mail client has no token; the HMAC in the path is the authentication.
   { method: 'GET', path: /^\/email\/(open|click)\/[^/]+$/ },
+  // SMS providers' status callbacks (notification-service): Twilio has no token; X-Twilio-Signature is the authentication.
+  // Any one segment, like /webhooks: the service answers an unknown provider itself (404, problem+json).
+  { method: 'POST', path: /^\/callbacks\/sms\/[^/]+$/ },
   // The queue dashboard (notification-service): a browser opening its pages sends no bearer header, so
   // notification-service authenticates each of its requests itself, by the cookie an admin gets from
   // POST /admin/queues/session with an access token (anonymous 401, non-admins 403). No `..` or escapes.

@@ -93,6 +93,15 @@ export class NotificationWorkerConfig extends DatabaseConfig implements WorkerCo
   @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
   TWILIO_API_BASE?: string;
 
+  /**
+   * The public URL of `POST /callbacks/sms/twilio` at the gateway (e.g. `https://api.tally.example/callbacks/sms/twilio`):
+   * each message asks Twilio to post its status changes there (with `?deliveryId=`), so its log row
+   * moves from `sent` to `delivered` or `failed`. notification-service needs the same value and the auth
+   * token. Unset: no callbacks; SMS log rows stay `sent`.
+   */
+  @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  TWILIO_STATUS_CALLBACK_URL?: string;
+
   /** One Twilio request's timeout; below BullMQ's 30 s job lock. */
   @IsInt() @Min(1000) @Max(25_000)
   SMS_TIMEOUT_MS: number = 10_000;

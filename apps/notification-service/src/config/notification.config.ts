@@ -39,4 +39,16 @@ export class NotificationServiceConfig extends RedisConfig {
    */
   @IsOptional() @IsString() @MinLength(32, { message: 'EMAIL_TRACKING_SECRET must be at least 32 characters' })
   EMAIL_TRACKING_SECRET?: string;
+
+  /**
+   * Twilio's message status callbacks (`POST /callbacks/sms/twilio`): the account's auth token (the same
+   * value as notification-worker's), which signs them, and the public URL they are posted to (the same
+   * TWILIO_STATUS_CALLBACK_URL as the worker's; the signature covers it exactly). Either unset: the
+   * route answers 404.
+   */
+  @IsOptional() @IsString() @MinLength(16)
+  TWILIO_AUTH_TOKEN?: string;
+
+  @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  TWILIO_STATUS_CALLBACK_URL?: string;
 }

@@ -10,6 +10,7 @@ import { Migration20261206000700_group_notification_settings } from './Migration
 import { Migration20261206000900_user_phone_numbers } from './Migration20261206000900_user_phone_numbers';
 import { Migration20261206000950_sms_deliveries_without_account } from './Migration20261206000950_sms_deliveries_without_account';
 import { Migration20261206001000_email_tracking } from './Migration20261206001000_email_tracking';
+import { Migration20261206001300_sms_status_callbacks } from './Migration20261206001300_sms_status_callbacks';
 import { Migration20261208000100_signing_key_token_lifetime } from './Migration20261208000100_signing_key_token_lifetime';
 
 /** Applied in this order; never edit a shipped migration, add a new one. */
@@ -25,5 +26,6 @@ export const migrations: MigrationEntry[] = [
   { name: 'Migration20261206000900_user_phone_numbers', class: Migration20261206000900_user_phone_numbers },
   { name: 'Migration20261206000950_sms_deliveries_without_account', class: Migration20261206000950_sms_deliveries_without_account },
   { name: 'Migration20261206001000_email_tracking', class: Migration20261206001000_email_tracking },
+  { name: 'Migration20261206001300_sms_status_callbacks', class: Migration20261206001300_sms_status_callbacks },
   { name: 'Migration20261208000100_signing_key_token_lifetime', class: Migration20261208000100_signing_key_token_lifetime },
 ];

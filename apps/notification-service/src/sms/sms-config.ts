@@ -8,6 +8,7 @@ export interface SmsSettings {
   TWILIO_FROM?: string;
   TWILIO_MESSAGING_SERVICE_SID?: string;
   TWILIO_API_BASE?: string;
+  TWILIO_STATUS_CALLBACK_URL?: string;
   SMS_TIMEOUT_MS: number;
 }
 
@@ -30,6 +31,7 @@ export function smsSenderFrom(c: SmsSettings, production: boolean, logger: Pick<
     authToken: c.TWILIO_AUTH_TOKEN,
     ...(c.TWILIO_FROM ? { from: c.TWILIO_FROM } : { messagingServiceSid: c.TWILIO_MESSAGING_SERVICE_SID! }),
     ...(c.TWILIO_API_BASE ? { apiBase: c.TWILIO_API_BASE } : {}),
+    ...(c.TWILIO_STATUS_CALLBACK_URL ? { statusCallback: c.TWILIO_STATUS_CALLBACK_URL } : {}),
     timeoutMs: c.SMS_TIMEOUT_MS,
   });
 }

@@ -13,7 +13,10 @@ export interface TwilioSmsOptions {
    * own hosts, as the SDK builds them. Only scheme, host and port are taken.
    */
   apiBase?: string;
-  /** Where Twilio posts the message's status changes; unset: no callbacks. */
+  /**
+   * Where Twilio posts the message's status changes (our `POST /callbacks/sms/twilio` at the gateway);
+   * each message's URL carries its reference as `deliveryId=`. Unset: no callbacks.
+   */
   statusCallback?: string;
   /** One request's timeout; below BullMQ's 30 s job lock. */
   timeoutMs: number;
@@ -37,6 +40,13 @@ class RebasedRequestClient extends twilio.RequestClient {
     uri.host = this.base.host;
     return super.request<TData>({ ...opts, uri: uri.href });
   }
+}
+
+/** The status callback URL of one message: the configured one with `deliveryId=<reference>` added to its query. */
+export function statusCallbackUrl(base: string, reference: string): string {
+  const url = new URL(base);
+  url.searchParams.set('deliveryId', reference);
+  return url.href;
 }
 
 /**
@@ -64,7 +74,7 @@ export class TwilioSmsSender implements SmsSender {
         to: message.to,
         body: message.body,
         ...(this.opts.from ? { from: this.opts.from } : { messagingServiceSid: this.opts.messagingServiceSid! }),
-        ...(this.opts.statusCallback ? { statusCallback: this.opts.statusCallback } : {}),
+        ...(this.opts.statusCallback ? { statusCallback: statusCallbackUrl(this.opts.statusCallback, message.reference) } : {}),
       });
       return { externalId: sent.sid };
     } catch (err) {
