@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import { JobName, Queues } from '@tally/contracts';
+import { parsePushEndpointHosts } from '@tally/security';
 import { cachedCheck, runWorker } from '@tally/service-kit';
 import { NotificationWorkerConfig } from './config/notification-worker.config';
 import { DeliveryRepository } from './delivery/delivery.repository';
@@ -53,6 +54,7 @@ runWorker({
       ttlSeconds: config.PUSH_TTL_SECONDS,
       timeoutMs: config.PUSH_TIMEOUT_MS,
       allowHttpEndpoints: !production,
+      endpoints: parsePushEndpointHosts(config.PUSH_ENDPOINT_HOSTS),
     });
     const pushSender = new RoutingPushSender({ web: webPush, ios: new NotConfiguredPushSender('ios'), android: new NotConfiguredPushSender('android') });
     // Digests: a job scheduler (one per queue, whatever the number of replicas) runs send-digests.

@@ -4,3 +4,4 @@ export * from './jwks-key-source';
 export * from './token-cache';
 export * from './guard';
 export * from './secret-box';
+export * from './push-endpoints';

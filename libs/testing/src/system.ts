@@ -110,6 +110,13 @@ export class TallySystem {
     }
     // Tracked emails (on when a test passes EMAIL_TRACKING_SECRET) point at this run's gateway.
     if (app === 'notification-worker' && this.ports['api-gateway']) env.EMAIL_TRACKING_BASE_URL = this.gatewayUrl;
+    // Twilio's status callbacks (on when a test passes the TWILIO_* of a FakeSmsServer) come back through this run's gateway.
+    if ((app === 'notification-worker' || app === 'notification-service') && this.ports['api-gateway']) {
+      env.TWILIO_STATUS_CALLBACK_URL = `${this.gatewayUrl}/callbacks/sms/twilio`;
+    }
+    // Web push goes to the tests' local push endpoint (PushEndpoint, plain http on loopback): allowed explicitly,
+    // besides the browsers' push services (PUSH_ENDPOINT_HOSTS, the SSRF guard of auth-service and notification-worker).
+    if (app === 'auth-service' || app === 'notification-worker') env.PUSH_ENDPOINT_HOSTS = 'default,http://127.0.0.1';
     if (s.kind === 'gateway') {
       Object.assign(env, {
         // Runs register many users from one address: edge limits far above production's, keyed

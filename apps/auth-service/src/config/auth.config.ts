@@ -1,4 +1,4 @@
-import { IsInt, IsNotEmpty, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { MessagingConfig } from '@tally/config';
 
 export class AuthServiceConfig extends MessagingConfig {
@@ -64,6 +64,15 @@ export class AuthServiceConfig extends MessagingConfig {
 
   @IsString()
   APP_PUBLIC_URL: string = 'http://localhost:8080';
+
+  /**
+   * The push services a web device's subscription endpoint may name (an SSRF guard; the same setting
+   * as notification-worker's): comma-separated hosts, `*.domain`, `host:port`, `http://host` (plain
+   * http, for a local push endpoint) and `default` (the browsers' push services). Unset: `default`.
+   * See libs/security/src/push-endpoints.ts.
+   */
+  @IsOptional() @IsString()
+  PUSH_ENDPOINT_HOSTS?: string;
 
   /**
    * 32 random bytes, base64 (`openssl rand -base64 32`): encrypts private signing keys and

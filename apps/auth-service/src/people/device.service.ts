@@ -1,10 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import { OutboxWriter } from '@tally/messaging';
 import { freshEm, inTransaction } from '@tally/persistence';
-import { Page } from '@tally/service-kit';
+import { PushEndpointAllowlist, parsePushEndpointHosts, pushEndpointProblem } from '@tally/security';
+import { CONFIG, Page } from '@tally/service-kit';
+import type { AuthServiceConfig } from '../config/auth.config';
 import { UserDevice } from './device.entity';
 import { DeviceEvents, DeviceSnapshot } from './device.events';
 import { DeviceRepository } from './device.repository';
@@ -26,13 +28,24 @@ import { DeviceView, toDeviceView } from './views';
  */
 @Injectable()
 export class DeviceService {
+  /** Where a web device's push endpoint may point (PUSH_ENDPOINT_HOSTS); a setting it cannot read stops the start. */
+  private readonly pushHosts: PushEndpointAllowlist;
+
   constructor(
     private readonly orm: MikroORM,
     private readonly devices: DeviceRepository,
     private readonly outbox: OutboxWriter,
-  ) {}
+    @Inject(CONFIG) config: Pick<AuthServiceConfig, 'PUSH_ENDPOINT_HOSTS'>,
+  ) {
+    this.pushHosts = parsePushEndpointHosts(config.PUSH_ENDPOINT_HOSTS);
+  }
 
   async register(userId: string, dto: RegisterDeviceDto): Promise<{ device: DeviceView; created: boolean }> {
+    // An SSRF guard: notification-worker POSTs to a web device's endpoint, so only known push services are taken.
+    if (dto.deviceType === 'web') {
+      const problem = pushEndpointProblem((JSON.parse(dto.deviceToken) as { endpoint: string }).endpoint, this.pushHosts);
+      if (problem) throw PeopleErrors.pushEndpointNotAllowed(problem);
+    }
     for (let attempt = 1; ; attempt++) {
       try {
         return await inTransaction(this.orm, (em) => this.registerIn(em, userId, dto));

@@ -15,6 +15,7 @@ export enum PeopleExceptionCode {
   NotFriendshipRecipient = 'NOT_FRIENDSHIP_RECIPIENT',
   FriendshipNotPending = 'FRIENDSHIP_NOT_PENDING',
   DeviceNotFound = 'DEVICE_NOT_FOUND',
+  PushEndpointNotAllowed = 'PUSH_ENDPOINT_NOT_ALLOWED',
 }
 
 export class PeopleException extends DomainException {
@@ -44,4 +45,8 @@ export const PeopleErrors = {
     new PeopleException(C.NotFriendshipRecipient, 'Only the user who received the request can accept or decline it.', HttpStatus.FORBIDDEN),
   notPending: () => new PeopleException(C.FriendshipNotPending, 'This friend request is no longer pending.', HttpStatus.CONFLICT),
   deviceNotFound: () => new PeopleException(C.DeviceNotFound, 'Device not found.', HttpStatus.NOT_FOUND),
+  pushEndpointNotAllowed: (why: string) =>
+    new PeopleException(C.PushEndpointNotAllowed, `The push subscription's ${why}.`, HttpStatus.BAD_REQUEST, {
+      errors: [{ field: 'deviceToken', message: `deviceToken ${why}` }],
+    }),
 };

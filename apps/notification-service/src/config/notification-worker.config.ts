@@ -68,6 +68,15 @@ export class NotificationWorkerConfig extends DatabaseConfig implements WorkerCo
   @IsInt() @Min(0) @Max(28 * 24 * 3600)
   PUSH_TTL_SECONDS: number = 24 * 3600;
 
+  /**
+   * The push services a web device's endpoint may name (an SSRF guard; the same setting as
+   * auth-service's, which refuses other endpoints at registration): comma-separated hosts, `*.domain`,
+   * `host:port`, `http://host` (plain http, for a local push endpoint) and `default` (the browsers' push
+   * services). Unset: `default`. A device whose endpoint is not allowed is deactivated, its delivery failed.
+   */
+  @IsOptional() @IsString()
+  PUSH_ENDPOINT_HOSTS?: string;
+
   /** One push request's timeout; below BullMQ's 30 s job lock. */
   @IsInt() @Min(1000) @Max(25_000)
   PUSH_TIMEOUT_MS: number = 10_000;

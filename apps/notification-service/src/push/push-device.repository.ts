@@ -47,14 +47,15 @@ export class PushDeviceRepository {
   }
 
   /**
-   * The push service said the subscription no longer exists (404/410): inactive, reason `gone`.
+   * The push channel's own verdict: the push service said the subscription no longer exists (404/410,
+   * reason `gone`), or its endpoint is not an allowed push service (`endpoint_not_allowed`): inactive.
    * Only while it still holds the token that was refused (a newer registration is left alone).
    * `last_event_at` stays auth's: a later `device.registered` reactivates it.
    */
-  async deactivateGone(em: EntityManager, deviceId: string, token: string): Promise<boolean> {
+  async deactivate(em: EntityManager, deviceId: string, token: string, reason: 'gone' | 'endpoint_not_allowed'): Promise<boolean> {
     const res = await em.getConnection().execute<{ affectedRows: number }>(
-      `UPDATE push_devices SET is_active = FALSE, deactivated_reason = 'gone', updated_at = now() WHERE device_id = ? AND token = ? AND is_active`,
-      [deviceId, token], 'run', em.getTransactionContext(),
+      `UPDATE push_devices SET is_active = FALSE, deactivated_reason = ?, updated_at = now() WHERE device_id = ? AND token = ? AND is_active`,
+      [reason, deviceId, token], 'run', em.getTransactionContext(),
     );
     return res.affectedRows > 0;
   }
@@ -68,7 +69,7 @@ export class OrmPushDevices {
     return this.repo.find(freshEm(this.orm), deviceId);
   }
 
-  deactivateGone(deviceId: string, token: string): Promise<boolean> {
-    return inTransaction(this.orm, (em) => this.repo.deactivateGone(em, deviceId, token));
+  deactivate(deviceId: string, token: string, reason: 'gone' | 'endpoint_not_allowed'): Promise<boolean> {
+    return inTransaction(this.orm, (em) => this.repo.deactivate(em, deviceId, token, reason));
   }
 }

@@ -35,6 +35,11 @@ export class PushGoneError extends PushError {}
 export class PushRetryableError extends PushError {}
 /** Anything else (400, 401, 403, 413, a malformed subscription): retrying cannot help. */
 export class PushPermanentError extends PushError {}
+/**
+ * The subscription's endpoint is not a push service this deployment allows (PUSH_ENDPOINT_HOSTS, an
+ * SSRF guard): nothing is sent; the device is deactivated and the delivery fails, without retry.
+ */
+export class PushEndpointNotAllowedError extends PushError {}
 /** No adapter for this device type in this deployment (ios/android today): the attempt is skipped. */
 export class PushNotConfiguredError extends PushError {}
 

@@ -14,6 +14,7 @@ import * as webpush from 'web-push';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { JobName, Queues } from '@tally/contracts';
 import { inTransaction, initOrm, runMigrations } from '@tally/persistence';
+import { parsePushEndpointHosts } from '@tally/security';
 import { JobDispatcher } from '@tally/service-kit';
 import { PushEndpoint, createTestDatabase, dropTestDatabase, expectEventually, infraFromEnv } from '@tally/testing';
 import { DeliveryStore } from '../deliveries/delivery-store';
@@ -49,7 +50,7 @@ beforeAll(async () => {
   const job = new SendPushJobProcessor({
     store: new DeliveryStore(orm),
     devices: new OrmPushDevices(orm),
-    sender: new WebPushSender({ vapid, ttlSeconds: 600, timeoutMs: 3000, allowHttpEndpoints: true }),
+    sender: new WebPushSender({ vapid, ttlSeconds: 600, timeoutMs: 3000, allowHttpEndpoints: true, endpoints: parsePushEndpointHosts('default,http://127.0.0.1') }),
     logger: pino({ level: 'silent' }),
     registry: new Registry(),
   });
@@ -185,6 +186,28 @@ describe('send-push through BullMQ to a Web Push endpoint', () => {
     expect(await finished(await enqueue(nextDelivery))).toBe('completed');
     expect(await deliveryRow(nextDelivery)).toMatchObject({ status: 'skipped', last_error: 'device_gone' });
     expect(endpoint.requests.filter((r) => r.subscriptionId === s.subscriptionId)).toHaveLength(1);
+  });
+
+  it('sends nothing to an endpoint that is not an allowed push service: the device is deactivated and the delivery fails, logged with why', async () => {
+    const s = await scenario();
+    // The same local push endpoint under a name PUSH_ENDPOINT_HOSTS does not list (as a device registered before the list, or a changed list).
+    const { rows: [{ token }] } = await pool.query(`SELECT token FROM push_devices WHERE device_id = $1`, [s.deviceId]);
+    const sub = JSON.parse(token);
+    await pool.query(`UPDATE push_devices SET token = $2 WHERE device_id = $1`, [s.deviceId, JSON.stringify({ ...sub, endpoint: sub.endpoint.replace('127.0.0.1', 'localhost') })]);
+    expect(await finished(await enqueue(s.deliveryId))).toBe('failed');
+
+    expect(endpoint.requests.filter((r) => r.subscriptionId === s.subscriptionId)).toEqual([]);
+    expect(await deviceRow(s.deviceId)).toEqual({ is_active: false, deactivated_reason: 'endpoint_not_allowed' });
+    expect(await deliveryRow(s.deliveryId)).toMatchObject({ status: 'failed', attempts: 1 });
+    const logs = await logRows(s.notificationId);
+    expect(logs.map((l) => [l.status, l.metadata.reason])).toEqual([['failed', 'endpoint_not_allowed']]);
+    expect(logs[0].error_message).toBe('PushEndpointNotAllowedError: push subscription endpoint host localhost is not a push service this deployment allows (PUSH_ENDPOINT_HOSTS)');
+    expect(await notificationRow(s.notificationId)).toMatchObject({ is_sent: false, delivery_status: 'failed' });
+
+    const next = await notification(s.userId);
+    const nextDelivery = await delivery(next, s.userId, s.deviceId);
+    expect(await finished(await enqueue(nextDelivery))).toBe('completed');
+    expect(await deliveryRow(nextDelivery)).toMatchObject({ status: 'skipped', last_error: 'endpoint_not_allowed' });
   });
 
   it('retries a push service error with backoff and delivers once it recovers', async () => {

@@ -6,7 +6,7 @@ import { JobDispatcher, JobLike } from '@tally/service-kit';
 import type { Delivery, DeliveryStorePort, DeliveryUnit, LockedDelivery } from '../deliveries/delivery-store';
 import { Notification } from '../notifications/notification.entity';
 import type { PushDevice } from './push-device.repository';
-import { PushGoneError, PushNotConfiguredError, PushPayload, PushPermanentError, PushRetryableError, PushSender, PushTarget } from './push-sender';
+import { PushEndpointNotAllowedError, PushGoneError, PushNotConfiguredError, PushPayload, PushPermanentError, PushRetryableError, PushSender, PushTarget } from './push-sender';
 import { PushDevicePort, PushJobResult, SendPushJobProcessor } from './send-push.job';
 
 const DELIVERY_ID = '0b8d3f1e-5c6a-4d7b-9e8f-1a2b3c4d5e6f';
@@ -78,9 +78,9 @@ class FakeDevices implements PushDevicePort {
   current: PushDevice | null = device();
   deactivated: string[] = [];
   async find(): Promise<PushDevice | null> { return this.current; }
-  async deactivateGone(deviceId: string): Promise<boolean> {
+  async deactivate(deviceId: string, _token: string, reason: 'gone' | 'endpoint_not_allowed'): Promise<boolean> {
     this.deactivated.push(deviceId);
-    if (this.current) this.current = { ...this.current, isActive: false, deactivatedReason: 'gone' };
+    if (this.current) this.current = { ...this.current, isActive: false, deactivatedReason: reason };
     return true;
   }
 }
@@ -191,6 +191,23 @@ describe('SendPushJobProcessor', () => {
     // BullMQ calls the failure handler: the delivery is finished already, so no dead letter.
     await failed(err as Error, 1);
     expect(store.logs.map((l) => l.status)).toEqual(['failed']);
+  });
+
+  it('deactivates a device whose endpoint is not an allowed push service: failed with the reason, no retry, no dead letter, never tried again', async () => {
+    const { store, devices, sender, run, failed } = setup();
+    sender.failures.push(new PushEndpointNotAllowedError('push subscription endpoint host 10.0.0.5 is not a push service this deployment allows (PUSH_ENDPOINT_HOSTS)'));
+    const err = await run().catch((e: Error) => e);
+    expect(err).toBeInstanceOf(UnrecoverableError);
+    expect(devices.deactivated).toEqual([DEVICE_ID]);
+    expect(devices.current).toMatchObject({ isActive: false, deactivatedReason: 'endpoint_not_allowed' });
+    expect(store.row!.delivery.status).toBe('failed');
+    expect(store.logs).toEqual([expect.objectContaining({
+      status: 'failed', reason: 'endpoint_not_allowed',
+      error: 'PushEndpointNotAllowedError: push subscription endpoint host 10.0.0.5 is not a push service this deployment allows (PUSH_ENDPOINT_HOSTS)',
+    })]);
+    await failed(err as Error, 1);
+    expect(store.logs.map((l) => l.status)).toEqual(['failed']);
+    expect(sender.sent).toEqual([]);
   });
 
   it('records a retryable failure and throws so BullMQ retries; the retry sends', async () => {

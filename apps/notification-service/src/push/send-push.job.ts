@@ -9,7 +9,7 @@ import type { Delivery, DeliveryStorePort, LockedDelivery } from '../deliveries/
 import type { Notification } from '../notifications/notification.entity';
 import type { PushDevice } from './push-device.repository';
 import {
-  PushGoneError, PushNotConfiguredError, PushPayload, PushPermanentError, PushSender, PushTarget, pushRecipient, redactPushError,
+  PushEndpointNotAllowedError, PushGoneError, PushNotConfiguredError, PushPayload, PushPermanentError, PushSender, PushTarget, pushRecipient, redactPushError,
 } from './push-sender';
 
 /** `SendPushJob` as it must look on arrival; job data is an input like any other. */
@@ -24,11 +24,16 @@ export class SendPushJobData implements SendPushJob {
 /** The push devices as the job needs them (PushDeviceRepository over its own connection in the worker). */
 export interface PushDevicePort {
   find(deviceId: string): Promise<PushDevice | null>;
-  /** The push service said the subscription is gone: the device stops receiving (until auth re-registers it). */
-  deactivateGone(deviceId: string, token: string): Promise<boolean>;
+  /**
+   * The device stops receiving (until auth registers it again): the push service said the subscription
+   * is gone (`gone`), or its endpoint is not an allowed push service (`endpoint_not_allowed`).
+   */
+  deactivate(deviceId: string, token: string, reason: DeactivationReason): Promise<boolean>;
 }
 
-export type PushJobOutcome = 'sent' | 'skipped' | 'not_due' | 'gone' | 'rejected' | 'failed';
+export type DeactivationReason = 'gone' | 'endpoint_not_allowed';
+
+export type PushJobOutcome = 'sent' | 'skipped' | 'not_due' | 'gone' | 'refused' | 'rejected' | 'failed';
 
 export interface PushJobResult {
   outcome: PushJobOutcome;
@@ -88,7 +93,10 @@ export function decidePush(row: LockedDelivery | null, device: PushDevice | null
   if (!n) return { action: 'skip', reason: 'notification_gone' };
   if (!device) return { action: 'skip', reason: 'device_unknown' };
   if (device.userId !== d.userId) return { action: 'skip', reason: 'device_not_recipients' };
-  if (!device.isActive) return { action: 'skip', reason: device.deactivatedReason === 'gone' ? 'device_gone' : 'device_inactive' };
+  if (!device.isActive) {
+    const why = device.deactivatedReason === 'gone' ? 'device_gone' : device.deactivatedReason === 'endpoint_not_allowed' ? 'endpoint_not_allowed' : 'device_inactive';
+    return { action: 'skip', reason: why };
+  }
   // Read in the app before the push went out (say, after quiet hours): a push would only be noise.
   if (n.isRead) return { action: 'skip', reason: 'already_read' };
   return { action: 'send', device, notification: n };
@@ -156,7 +164,7 @@ export class SendPushJobProcessor extends JobProcessor<JobName.SendPush, PushJob
   private async deliver(deliveryId: string, attempt: number): Promise<{ result: PushJobResult; failure?: Error }> {
     const log = this.deps.logger.child({ deliveryId, attempt });
     let failure: Error | undefined;
-    let gone: PushDevice | undefined;
+    let deactivate: { device: PushDevice; reason: DeactivationReason } | undefined;
     const result = await this.deps.store.withLocked(deliveryId, async (row, unit): Promise<PushJobResult> => {
       const now = this.clock();
       const device = row && row.delivery.channel === 'push' && row.delivery.status === 'scheduled' ? await this.deps.devices.find(row.delivery.target) : null;
@@ -184,10 +192,18 @@ export class SendPushJobProcessor extends JobProcessor<JobName.SendPush, PushJob
         const at = this.clock();
         if (err instanceof PushGoneError) {
           await unit.fail(d, { error, recipient, attempt, at, reason: 'gone' });
-          gone = decision.device;
+          deactivate = { device: decision.device, reason: 'gone' };
           failure = new UnrecoverableError(`gone: ${error}`);
           log.warn({ err: error, deviceId: decision.device.deviceId }, 'push subscription gone; device deactivated');
           return { outcome: 'gone', reason: error };
+        }
+        if (err instanceof PushEndpointNotAllowedError) {
+          // An SSRF guard: nothing was sent. The device cannot get pushes here, so it stops being tried.
+          await unit.fail(d, { error, recipient, attempt, at, reason: 'endpoint_not_allowed' });
+          deactivate = { device: decision.device, reason: 'endpoint_not_allowed' };
+          failure = new UnrecoverableError(`endpoint_not_allowed: ${error}`);
+          log.warn({ err: error, deviceId: decision.device.deviceId }, 'push endpoint not an allowed push service; device deactivated');
+          return { outcome: 'refused', reason: error };
         }
         if (err instanceof PushNotConfiguredError) {
           await unit.skip(d, { reason: 'not_configured', recipient, at });
@@ -211,10 +227,11 @@ export class SendPushJobProcessor extends JobProcessor<JobName.SendPush, PushJob
       log.info('push sent');
       return { outcome: 'sent', ...(sent.externalId ? { externalId: sent.externalId } : {}) };
     });
-    if (gone) {
-      // After the commit: if this fails, the next push to the device gets 404/410 again and retries it.
-      await this.deps.devices.deactivateGone(gone.deviceId, gone.token).catch((err: Error) =>
-        log.error({ err: redactErrorText(err.message) }, 'could not deactivate the gone push device'));
+    if (deactivate) {
+      // After the commit: if this fails, the next push to the device is refused again and retries it.
+      const { device, reason } = deactivate;
+      await this.deps.devices.deactivate(device.deviceId, device.token, reason).catch((err: Error) =>
+        log.error({ err: redactErrorText(err.message), reason }, 'could not deactivate the push device'));
     }
     return { result, ...(failure ? { failure } : {}) };
   }

@@ -1,14 +1,17 @@
 import * as webpush from 'web-push';
+import { parsePushEndpointHosts } from '@tally/security';
 import { PushEndpoint, freePort } from '@tally/testing';
 import { NotConfiguredPushSender, RoutingPushSender } from './native-push.sender';
 import {
-  PushGoneError, PushNotConfiguredError, PushPermanentError, PushRetryableError, PushTarget, parseWebSubscription, pushErrorFor, pushRecipient, redactPushError,
+  PushEndpointNotAllowedError, PushGoneError, PushNotConfiguredError, PushPermanentError, PushRetryableError, PushTarget, parseWebSubscription, pushErrorFor, pushRecipient, redactPushError,
 } from './push-sender';
 import { WebPushSender, resolveVapidKeys } from './web-push.sender';
 
 const vapid = { ...webpush.generateVAPIDKeys(), subject: 'mailto:ops@tally.local' };
 const payload = { title: 'Ann paid you', body: 'Ann paid you 12.50 EUR.', url: '/settlements/1', notificationId: '6f1c1a8e-4a57-4a0e-9d7b-2a3e3c4d5e6f' };
 const silent = { warn: () => undefined };
+/** The browsers' push services and, explicitly, the test's local push endpoint over http. */
+const LOCAL = parsePushEndpointHosts('default,http://127.0.0.1');
 
 let endpoint: PushEndpoint;
 let sender: WebPushSender;
@@ -17,7 +20,7 @@ beforeAll(async () => {
   endpoint = new PushEndpoint();
   endpoint.expectedPublicKey = vapid.publicKey;
   await endpoint.start();
-  sender = new WebPushSender({ vapid, ttlSeconds: 3600, timeoutMs: 2000, allowHttpEndpoints: true });
+  sender = new WebPushSender({ vapid, ttlSeconds: 3600, timeoutMs: 2000, allowHttpEndpoints: true, endpoints: LOCAL });
 });
 
 afterAll(() => endpoint.stop());
@@ -54,7 +57,7 @@ describe('WebPushSender against a real Web Push endpoint', () => {
       await expect(sender.send(webDevice(sub), payload)).rejects.toMatchObject({ constructor: PushPermanentError, status });
     }
     // Signed with another key than the one the subscription expects: refused, not worth retrying.
-    const other = new WebPushSender({ vapid: { ...webpush.generateVAPIDKeys(), subject: 'mailto:ops@tally.local' }, ttlSeconds: 60, timeoutMs: 2000, allowHttpEndpoints: true });
+    const other = new WebPushSender({ vapid: { ...webpush.generateVAPIDKeys(), subject: 'mailto:ops@tally.local' }, ttlSeconds: 60, timeoutMs: 2000, allowHttpEndpoints: true, endpoints: LOCAL });
     await expect(other.send(webDevice(sub), payload)).rejects.toMatchObject({ constructor: PushPermanentError, status: 401 });
   });
 
@@ -69,9 +72,22 @@ describe('WebPushSender against a real Web Push endpoint', () => {
     await expect(sender.send(webDevice('not json'), payload)).rejects.toThrow(PushPermanentError);
     await expect(sender.send(webDevice(JSON.stringify({ endpoint: 'https://push.example.net/x', keys: { p256dh: 'short', auth: 'short' } })), payload))
       .rejects.toThrow(PushPermanentError);
-    const strict = new WebPushSender({ vapid, ttlSeconds: 60, timeoutMs: 2000, allowHttpEndpoints: false });
+    const strict = new WebPushSender({ vapid, ttlSeconds: 60, timeoutMs: 2000, allowHttpEndpoints: false, endpoints: LOCAL });
     const sub = endpoint.subscribe();
     await expect(strict.send(webDevice(JSON.stringify(sub)), payload)).rejects.toThrow('push endpoint is not https');
+    expect(endpoint.requests.filter((r) => r.subscriptionId === sub.id)).toEqual([]);
+  });
+});
+
+describe('WebPushSender push endpoint allowlist (PUSH_ENDPOINT_HOSTS)', () => {
+  it('sends nothing to an endpoint that is not an allowed push service, and says why', async () => {
+    const sub = endpoint.subscribe();
+    const defaultsOnly = new WebPushSender({ vapid, ttlSeconds: 60, timeoutMs: 2000, allowHttpEndpoints: true, endpoints: parsePushEndpointHosts(undefined) });
+    await expect(defaultsOnly.send(webDevice(JSON.stringify(sub)), payload)).rejects.toThrow(PushEndpointNotAllowedError);
+    await expect(defaultsOnly.send(webDevice(JSON.stringify(sub)), payload))
+      .rejects.toThrow('push subscription endpoint host 127.0.0.1 is not a push service this deployment allows (PUSH_ENDPOINT_HOSTS)');
+    const internal = JSON.stringify({ ...sub, endpoint: `https://10.0.0.5/push/${sub.id}` });
+    await expect(sender.send(webDevice(internal), payload)).rejects.toThrow(PushEndpointNotAllowedError);
     expect(endpoint.requests.filter((r) => r.subscriptionId === sub.id)).toEqual([]);
   });
 });

@@ -1,7 +1,8 @@
 import * as webpush from 'web-push';
 import type { Logger } from 'pino';
+import { PushEndpointAllowlist, pushEndpointProblem } from '@tally/security';
 import {
-  PushPayload, PushPermanentError, PushRetryableError, PushSender, PushSent, PushTarget, parseWebSubscription, pushErrorFor,
+  PushEndpointNotAllowedError, PushPayload, PushPermanentError, PushRetryableError, PushSender, PushSent, PushTarget, parseWebSubscription, pushErrorFor,
 } from './push-sender';
 
 export interface VapidKeys {
@@ -55,6 +56,11 @@ export interface WebPushSenderOptions {
    * would make the worker POST to whatever plain-http address they named.
    */
   allowHttpEndpoints: boolean;
+  /**
+   * The push services an endpoint may name (PUSH_ENDPOINT_HOSTS; auth-service refuses others at
+   * registration, this is the defence in depth for devices registered before, or a changed list).
+   */
+  endpoints: PushEndpointAllowlist;
 }
 
 /**
@@ -68,6 +74,8 @@ export class WebPushSender implements PushSender {
   async send(device: PushTarget, payload: PushPayload): Promise<PushSent> {
     const sub = parseWebSubscription(device.token);
     if (!sub) throw new PushPermanentError('device token is not a PushSubscription (endpoint, keys.p256dh, keys.auth)');
+    const refused = pushEndpointProblem(sub.endpoint, this.opts.endpoints);
+    if (refused) throw new PushEndpointNotAllowedError(`push subscription ${refused}`);
     if (!this.opts.allowHttpEndpoints && new URL(sub.endpoint).protocol !== 'https:') throw new PushPermanentError('push endpoint is not https');
     const body = JSON.stringify({ title: payload.title, body: payload.body, url: payload.url ?? null, notificationId: payload.notificationId });
     let details: webpush.RequestDetails;

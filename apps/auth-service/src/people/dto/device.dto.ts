@@ -38,7 +38,8 @@ export function canonicalWebToken(value: unknown): unknown {
  * Why a web token is not a usable PushSubscription, or null when it is: an https endpoint (http
  * only on loopback, for a local push endpoint in development and tests: notification-worker
  * refuses http endpoints in production anyway), no credentials in it, a P-256 public key (65 bytes)
- * and a 16-byte auth secret, base64url.
+ * and a 16-byte auth secret, base64url. Which hosts it may name is DeviceService's check against
+ * PUSH_ENDPOINT_HOSTS (an SSRF guard; plain http only where an entry says `http://`).
  */
 export function webTokenProblem(token: string): string | null {
   let s: { endpoint: string; keys: { p256dh: string; auth: string } };
