@@ -28,8 +28,10 @@ const secretsKeyKey = (s) => `${envName(s.database ?? s.name)}_SECRETS_KEY`;
 
 /**
  * What one process reads beyond what its flags in the service list say: payment-service's providers,
- * notification-worker's VAPID keys and Twilio account.
- * compose: lines under `environment:`; secrets: optional keys of tally-secrets (absent = off).
+ * notification-worker's VAPID keys and Twilio account, notification-service's and -worker's email
+ * tracking key and Twilio auth token (status callbacks).
+ * compose: lines under `environment:`; secrets: optional keys of tally-secrets (absent = off). A key
+ * two processes read (EMAIL_TRACKING_SECRET, TWILIO_AUTH_TOKEN) is one key of the Secret, listed once.
  */
 const EXTRA = {
   'payment-service': {
@@ -47,6 +49,18 @@ const EXTRA = {
       ['STRIPE_WEBHOOK_SECRET', 'whsec_CHANGE_ME', 'the signing secret of the Stripe webhook endpoint (https://<host>/webhooks/stripe)'],
     ],
   },
+  'notification-service': {
+    compose: [
+      '      # Email open/click tracking (/email/open|click/*): on when set, the same value as the worker\'s.',
+      '      EMAIL_TRACKING_SECRET: ${EMAIL_TRACKING_SECRET:-}',
+      '      # Twilio status callbacks (POST /callbacks/sms/twilio): the auth token checks their signature.',
+      '      TWILIO_AUTH_TOKEN: ${TWILIO_AUTH_TOKEN:-}',
+    ],
+    secrets: [
+      ['EMAIL_TRACKING_SECRET', 'CHANGE_ME_32_CHARS_OR_MORE', 'email open/click tracking HMAC key (32+ characters, the same for notification-service and notification-worker); leave it out and tracking is off'],
+      ['TWILIO_AUTH_TOKEN', 'CHANGE_ME', 'SMS: the Twilio auth token of that account (the worker sends with it; notification-service checks status callbacks with it)'],
+    ],
+  },
   'notification-worker': {
     compose: [
       '      # Web push (VAPID). Unset here, the worker generates a pair at start and logs the public key',
@@ -58,6 +72,7 @@ const EXTRA = {
       '      TWILIO_ACCOUNT_SID: ${TWILIO_ACCOUNT_SID:-}',
       '      TWILIO_AUTH_TOKEN: ${TWILIO_AUTH_TOKEN:-}',
       '      TWILIO_FROM: ${TWILIO_FROM:-}',
+      '      EMAIL_TRACKING_SECRET: ${EMAIL_TRACKING_SECRET:-}',
     ],
     secrets: [
       ['VAPID_PUBLIC_KEY', 'CHANGE_ME_87_CHARS_BASE64URL', 'web push VAPID public key (npx web-push generate-vapid-keys; the web app subscribes with it); required in production'],
@@ -65,6 +80,7 @@ const EXTRA = {
       ['TWILIO_ACCOUNT_SID', 'AC_CHANGE_ME_32_HEX', 'SMS: the Twilio account sid; leave the three TWILIO_ keys out and SMS deliveries are skipped'],
       ['TWILIO_AUTH_TOKEN', 'CHANGE_ME', 'SMS: the Twilio auth token of that account'],
       ['TWILIO_FROM', '+CHANGE_ME_E164', 'SMS: the sending number, E.164 (or set TWILIO_MESSAGING_SERVICE_SID instead)'],
+      ['EMAIL_TRACKING_SECRET', 'CHANGE_ME_32_CHARS_OR_MORE', 'email open/click tracking HMAC key (with EMAIL_TRACKING_BASE_URL)'],
     ],
   },
 };
@@ -581,7 +597,11 @@ stringData:`];
   }
   if (c.SERVICES.some((s) => s.redis)) L.push('  REDIS_URL: redis://:CHANGE_ME@redis.example.internal:6379');
   for (const s of c.SERVICES) {
-    for (const [key, placeholder, what] of EXTRA[s.name]?.secrets ?? []) L.push(`  # ${s.name}: ${what}.`, `  ${key}: ${placeholder}`);
+    for (const [key, placeholder, what] of EXTRA[s.name]?.secrets ?? []) {
+      if (done.has(`extra:${key}`)) continue;
+      done.add(`extra:${key}`);
+      L.push(`  # ${s.name}: ${what}.`, `  ${key}: ${placeholder}`);
+    }
   }
   return L.join('\n') + '\n';
 }
