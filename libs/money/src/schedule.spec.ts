@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { MoneyError } from './errors';
-import { FREQUENCIES, occurrence, occurrenceIndexOnOrAfter, occurrencesBetween, periodContaining } from './schedule';
+import { FREQUENCIES, budgetPeriodOn, occurrence, occurrenceIndexOnOrAfter, occurrencesBetween, periodContaining } from './schedule';
 
 describe('schedule: occurrences never drift', () => {
   it('monthly from the 31st clamps to each month end and comes back to the 31st', () => {
@@ -76,5 +76,19 @@ describe('schedule: budget periods', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe('schedule: a budget period cut at its end date', () => {
+  it('is the period containing the date, its end moved to the day after the end date when that comes first', () => {
+    expect(budgetPeriodOn('2026-01-31', 'monthly', null, '2026-03-10')).toEqual({ start: '2026-02-28', end: '2026-03-31' });
+    expect(budgetPeriodOn('2026-01-31', 'monthly', '2026-03-15', '2026-03-10')).toEqual({ start: '2026-02-28', end: '2026-03-16' });
+    expect(budgetPeriodOn('2026-01-31', 'monthly', '2026-03-15', '2026-03-15')).toEqual({ start: '2026-02-28', end: '2026-03-16' });
+    expect(budgetPeriodOn('2026-01-01', 'yearly', '2026-12-31', '2026-12-31')).toEqual({ start: '2026-01-01', end: '2027-01-01' });
+  });
+
+  it('is null before the start date and after the end date', () => {
+    expect(budgetPeriodOn('2026-01-31', 'monthly', '2026-03-15', '2026-03-16')).toBeNull();
+    expect(budgetPeriodOn('2026-01-31', 'weekly', null, '2026-01-30')).toBeNull();
   });
 });

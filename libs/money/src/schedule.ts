@@ -113,3 +113,17 @@ export function periodContaining(anchor: string, period: BudgetPeriod, date: str
   if (occurrence(anchor, period, 1, n) > date) n--;
   return { index: n, start: occurrence(anchor, period, 1, n), end: occurrence(anchor, period, 1, n + 1) };
 }
+
+/**
+ * The period of a budget that contains `date`, cut at the budget's `endDate` (inclusive; null: no
+ * end): [start, end) as calendar dates, so its last period ends the day after `endDate`. Null before
+ * the anchor or after the end date. Both expense-service (a budget's current period) and
+ * analytics-service (what its spending is summed over) read periods from here.
+ */
+export function budgetPeriodOn(anchor: string, period: BudgetPeriod, endDate: string | null, date: string): { start: string; end: string } | null {
+  if (endDate !== null && date > toDate(parseDate(endDate))) return null;
+  const p = periodContaining(anchor, period, date);
+  if (!p) return null;
+  const afterEnd = endDate === null ? null : toDate(parseDate(endDate).plus({ days: 1 }));
+  return { start: p.start, end: afterEnd !== null && afterEnd < p.end ? afterEnd : p.end };
+}

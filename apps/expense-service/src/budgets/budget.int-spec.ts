@@ -10,6 +10,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Pool } from 'pg';
 import { loadConfig } from '@tally/config';
 import { IdentityProjectionRepository } from '@tally/identity';
+import { budgetPeriodOn } from '@tally/money';
 import { inTransaction } from '@tally/persistence';
 import { ServiceRuntime, bootstrapHttpService } from '@tally/service-kit';
 import { createTestDatabase, dropTestDatabase, freePort, infraFromEnv } from '@tally/testing';
@@ -18,7 +19,6 @@ import { categoryId } from '../categories/categories.data';
 import { ExpenseServiceConfig } from '../config/expense.config';
 import { migrations } from '../migrations';
 import { entities } from '../runtime';
-import { budgetPeriodOn } from './budget.service';
 
 const infra = infraFromEnv();
 const run = randomBytes(4).toString('hex');
@@ -85,7 +85,7 @@ describe('budgets', () => {
     const res = await call('POST', '', ann, { amount: '100.5', currency: 'eur', categoryId: FOOD, period: 'monthly', startDate: '2026-01-31' });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ categoryId: FOOD, amount: '100.50', currency: 'EUR', period: 'monthly', startDate: '2026-01-31', endDate: null });
-    expect(res.body.currentPeriod).toEqual(budgetPeriodOn({ period: 'monthly', startDate: '2026-01-31', endDate: null }, today()));
+    expect(res.body.currentPeriod).toEqual(budgetPeriodOn('2026-01-31', 'monthly', null, today()));
     expect(res.body).not.toHaveProperty('userId');
     expect((await call('GET', `/${res.body.id}`, ann)).body).toEqual(res.body);
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { OutboxWriter } from '@tally/messaging';
-import { MoneyError, type BudgetPeriod, formatAmount, parseAmount, parseDate, periodContaining } from '@tally/money';
+import { MoneyError, type BudgetPeriod, budgetPeriodOn, formatAmount, parseAmount, parseDate } from '@tally/money';
 import { freshEm, inTransaction } from '@tally/persistence';
 import { CursorPage, cursorPage, decodeCursor } from '@tally/service-kit';
 import { CategoryRepository } from '../categories/category.repository';
@@ -40,18 +40,6 @@ export interface BudgetView {
 /** Today's calendar date in UTC. */
 export function todayUtc(now = new Date()): string {
   return now.toISOString().slice(0, 10);
-}
-
-/**
- * The period of a budget containing `date`, cut at its end date (inclusive): null before the start
- * date or after the end date. Periods are @tally/money's (anchored on the start date, end exclusive).
- */
-export function budgetPeriodOn(b: { period: BudgetPeriod; startDate: string; endDate: string | null }, date: string): { start: string; end: string } | null {
-  if (b.endDate && date > b.endDate) return null;
-  const p = periodContaining(b.startDate, b.period, date);
-  if (!p) return null;
-  const afterEnd = b.endDate ? parseDate(b.endDate).plus({ days: 1 }).toISODate()! : null;
-  return { start: p.start, end: afterEnd && afterEnd < p.end ? afterEnd : p.end };
 }
 
 /**
@@ -193,7 +181,7 @@ function sameFields(v: BudgetView, f: BudgetFields): boolean {
 export function toView(b: Budget, places: number, today = todayUtc()): BudgetView {
   return {
     id: b.id, categoryId: b.categoryId, amount: formatAmount(parseAmount(b.amount, places, { lenientPlaces: true }), places), currency: b.currency,
-    period: b.period, startDate: b.startDate, endDate: b.endDate, currentPeriod: budgetPeriodOn(b, today),
+    period: b.period, startDate: b.startDate, endDate: b.endDate, currentPeriod: budgetPeriodOn(b.startDate, b.period, b.endDate, today),
     createdAt: b.createdAt.toISOString(), updatedAt: b.updatedAt.toISOString(),
   };
 }
