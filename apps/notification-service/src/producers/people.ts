@@ -54,4 +54,5 @@ export const AppPaths = {
   group: (id: string) => `/groups/${id}`,
   expense: (id: string) => `/expenses/${id}`,
   settlement: (id: string) => `/settlements/${id}`,
+  budget: (id: string) => `/budgets/${id}`,
 };

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MembershipProjectionModule } from '@tally/projections';
 import { NotificationModule } from '../notifications/notification.module';
+import { BudgetNotificationHandlers } from './budget.handlers';
 import { CommentNotificationHandlers } from './comment.handlers';
 import { ExpenseNotificationHandlers } from './expense.handlers';
 import { FriendshipNotificationHandlers } from './friendship.handlers';
@@ -14,7 +15,7 @@ import { SettlementNotificationHandlers } from './settlement.handlers';
  */
 @Module({
   imports: [NotificationModule, MembershipProjectionModule],
-  controllers: [FriendshipNotificationHandlers, MembershipNotificationHandlers, ExpenseNotificationHandlers, CommentNotificationHandlers, SettlementNotificationHandlers],
+  controllers: [FriendshipNotificationHandlers, MembershipNotificationHandlers, ExpenseNotificationHandlers, CommentNotificationHandlers, SettlementNotificationHandlers, BudgetNotificationHandlers],
   providers: [People],
 })
 export class ProducerModule {}
