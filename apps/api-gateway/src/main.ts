@@ -57,7 +57,10 @@ async function main() {
     logger.warn('REDIS_URL not set: rate limits are kept in this process only');
   }
   const limiter = config.RATE_LIMIT_ENABLED
-    ? new RateLimiter({ redis, prefix: rateLimitPrefix(config), timeoutMs: config.RATE_LIMIT_REDIS_TIMEOUT_MS, logger: logger.child({ component: 'rate-limit' }), metrics: new RateLimitMetrics(metrics.registry) })
+    ? new RateLimiter({
+      redis, prefix: rateLimitPrefix(config), timeoutMs: config.RATE_LIMIT_REDIS_TIMEOUT_MS, logger: logger.child({ component: 'rate-limit' }), metrics: new RateLimitMetrics(metrics.registry),
+      batchMax: config.RATE_LIMIT_BATCH_MAX, leaseMs: config.RATE_LIMIT_BATCH_LEASE_MS,
+    })
     : undefined;
   if (!limiter) logger.warn('RATE_LIMIT_ENABLED=false: no rate limits');
 

@@ -69,6 +69,14 @@ export class GatewayConfig extends BaseServiceConfig implements Record<UpstreamU
   @IsOptional() @Matches(/^[A-Za-z0-9_-]{1,40}$/) QUEUE_PREFIX?: string;
   /** Longest wait for Redis on a request; past it the request is decided without Redis. */
   @IsInt() @Min(5) @Max(2000) RATE_LIMIT_REDIS_TIMEOUT_MS: number = 100;
+  /**
+   * Per-user and per-IP quotas (policies of 20 requests or more, one quota per request) are reserved
+   * from Redis in blocks of up to this many requests (never more than a tenth of the limit) and spent
+   * in this process; 1: one Redis call per request. See apps/api-gateway/README.md, "Rate limits".
+   */
+  @IsInt() @Min(1) @Max(64) RATE_LIMIT_BATCH_MAX: number = 16;
+  /** How long a reserved block may be spent before its rest goes back to Redis (also the longest a refusal is remembered). */
+  @IsInt() @Min(10) @Max(5000) RATE_LIMIT_BATCH_LEASE_MS: number = 1000;
   /** POST /api/v1/auth/login: per client IP (default 10/1m) and per account named in the body (default 5/1m). */
   @IsOptional() @IsRatePolicy() RATE_LIMIT_LOGIN_IP?: string;
   @IsOptional() @IsRatePolicy() RATE_LIMIT_LOGIN_ACCOUNT?: string;

@@ -81,3 +81,44 @@ for i = 1, n do
 end
 return out
 `;
+
+/**
+ * Reserves a block of up to `want` requests of one quota at once (a lease), after giving back
+ * `refund` requests of an earlier lease that were never spent. A gateway replica spends a lease in
+ * memory, so a busy client costs one Redis call per block instead of one per request.
+ *
+ * Granted is the largest g <= want such that the g-th request would pass GCRA now (g = 1 is exactly
+ * GCRA_SCRIPT's decision); the TAT moves by g intervals. A refund moves the TAT back by its
+ * intervals but never before now: the quota is then what it would be had those requests never been
+ * reserved, or less (never more), whatever other replicas did meanwhile.
+ *
+ * KEYS: the quota's key. ARGV: limit, window_ms, want, refund.
+ * Returns: { granted, remaining (after the grant), reset_ms, retry_ms (when granted = 0) }.
+ */
+export const LEASE_SCRIPT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local limit = tonumber(ARGV[1])
+local window = tonumber(ARGV[2]) * 1000
+local want = tonumber(ARGV[3])
+local refund = tonumber(ARGV[4])
+local interval = math.ceil(window / limit)
+local tat = tonumber(redis.call('GET', KEYS[1]))
+if tat == nil or tat < now then tat = now end
+if refund > 0 then
+  tat = tat - refund * interval
+  if tat < now then tat = now end
+end
+local fit = math.floor((now + window - tat) / interval)
+if fit < 0 then fit = 0 end
+local granted = math.min(want, fit)
+local new_tat = tat + granted * interval
+if granted > 0 or refund > 0 then
+  redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', math.max(1, math.ceil((new_tat - now) / 1000)))
+end
+local remaining = math.floor((window - (new_tat - now)) / interval)
+if remaining < 0 then remaining = 0 end
+local retry = 0
+if granted == 0 then retry = tat + interval - window - now end
+return { granted, remaining, math.ceil((new_tat - now) / 1000), math.ceil(retry / 1000) }
+`;

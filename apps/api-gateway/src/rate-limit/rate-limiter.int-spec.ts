@@ -142,6 +142,124 @@ describe('RateLimiter against real Redis', () => {
   });
 });
 
+describe('RateLimiter reserving blocks (leases) in real Redis', () => {
+  let redis: Redis;
+  let prefix: string;
+  const LEASE_MS = 300;
+  const leasing = (over: Partial<ConstructorParameters<typeof RateLimiter>[0]> = {}) =>
+    new RateLimiter({ redis, prefix, timeoutMs: 2000, logger, batchMax: 16, leaseMs: LEASE_MS, ...over });
+  const allowedOf = (ds: { allowed: boolean }[]) => ds.filter((d) => d.allowed).length;
+
+  beforeAll(async () => {
+    redis = client();
+    await ready(redis);
+  });
+
+  beforeEach(() => {
+    prefix = `test-${randomBytes(4).toString('hex')}:rl:`;
+  });
+
+  afterEach(async () => {
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length) await redis.del(...keys);
+  });
+
+  afterAll(async () => {
+    await redis.quit();
+  });
+
+  it('asks Redis once per block, not once per request, for a busy quota', async () => {
+    const limiter = leasing();
+    const check = [{ policy: policy('user', 10_000, 60_000), key: 'user:a' }];
+    const decisions = [];
+    for (let i = 0; i < 200; i++) decisions.push(await limiter.check(check, 'open'));
+    expect(allowedOf(decisions)).toBe(200);
+    // blocks of 1, 2, 4, 8, then 16: 15 + 12 * 16 > 200
+    expect(limiter.redisCalls).toBeLessThanOrEqual(5 + Math.ceil((200 - 15) / 16));
+    // The headers still count down one by one within a block (GCRA refills one every 6 ms meanwhile).
+    const [x, y, z] = decisions.slice(-3).map((d) => d.quotas[0].remaining);
+    expect([y, z]).toEqual([x - 1, x - 2]);
+    expect(x).toBeLessThan(10_000 - 150);
+  });
+
+  it('never lets more than the limit through across two replicas sharing Redis: the N+1th request is refused', async () => {
+    const p = policy('user', 40, 60_000); // a block is at most 4 (a tenth of the limit)
+    const replicas = [leasing(), leasing()];
+    const check = [{ policy: p, key: 'user:b' }];
+    // 120 concurrent requests, alternating between the replicas.
+    const burst = await Promise.all(Array.from({ length: 120 }, (_, i) => replicas[i % 2].check(check, 'open')));
+    expect(allowedOf(burst)).toBeLessThanOrEqual(40);
+    // Tokens one replica holds while the other is refused come back when its lease expires: in all, exactly 40.
+    await sleep(LEASE_MS + 50);
+    const rest = [];
+    for (let i = 0; i < 40; i++) rest.push(await replicas[i % 2].check(check, 'open'));
+    await sleep(LEASE_MS + 50);
+    for (let i = 0; i < 10; i++) rest.push(await replicas[i % 2].check(check, 'open'));
+    expect(allowedOf(burst) + allowedOf(rest)).toBe(40);
+    const last = rest[rest.length - 1];
+    expect(last.allowed).toBe(false);
+    expect(last.quotas[0].retryMs).toBeGreaterThan(0);
+  });
+
+  it('counts sequential requests exactly at the edge: limit allowed, then refused, through either replica', async () => {
+    const p = policy('anonymous-ip', 20, 60_000);
+    const [a, b] = [leasing(), leasing()];
+    const check = [{ policy: p, key: 'ip:198.51.100.1' }];
+    const seen: boolean[] = [];
+    for (let i = 0; i < 20; i++) {
+      seen.push((await a.check(check, 'open')).allowed);
+    }
+    expect(seen).toEqual(Array(20).fill(true));
+    // Replica a holds nothing more; b finds the quota spent, and so does a.
+    expect((await b.check(check, 'open')).allowed).toBe(false);
+    expect((await a.check(check, 'open')).allowed).toBe(false);
+  });
+
+  it('gives back the unspent rest of a lease, so a slow client is charged only for what it sent', async () => {
+    const p = policy('user', 20, 60_000); // blocks of at most 2
+    const limiter = leasing();
+    const other = leasing();
+    const check = [{ policy: p, key: 'user:c' }];
+    // Two quick requests: the second reserves a block of 2 and spends one; one is left over.
+    expect((await limiter.check(check, 'open')).allowed).toBe(true);
+    expect((await limiter.check(check, 'open')).allowed).toBe(true);
+    await sleep(LEASE_MS + 50);
+    // The leftover goes back with the next reservation: 20 - 3 = 17 left for anyone after this request.
+    const d = await limiter.check(check, 'open');
+    expect(d.allowed).toBe(true);
+    const tat = Number(await redis.get(`${prefix}user:user:c`));
+    const [sec, micro] = await redis.time();
+    const reservedUs = tat - (Number(sec) * 1e6 + Number(micro));
+    // 3 or 4 intervals of 3 s reserved (the third request's block is 1 or 2), never the 4 or 5 without the refund.
+    expect(Math.ceil(reservedUs / 3e6)).toBeLessThanOrEqual(4);
+    // In all, never more than 20: what the other replica gets, plus the 3 sent, plus what is left in this lease.
+    let more = 0;
+    while ((await other.check(check, 'open')).allowed) more++;
+    let mine = 0;
+    while ((await limiter.check(check, 'open')).allowed) mine++;
+    expect(3 + more + mine).toBeLessThanOrEqual(20);
+    expect(more).toBeGreaterThanOrEqual(15);
+  });
+
+  it('leaves small quotas (login, recovery) and multi-quota checks to one atomic call per request', async () => {
+    const limiter = leasing();
+    const small = [{ policy: policy('login-account', 5, 60_000), key: 'acct:x' }];
+    for (let i = 0; i < 5; i++) expect((await limiter.check(small, 'memory')).allowed).toBe(true);
+    expect((await limiter.check(small, 'memory')).allowed).toBe(false);
+    expect(limiter.redisCalls).toBe(6);
+    const pair = [{ policy: policy('login-ip', 100, 60_000), key: 'ip:x' }, { policy: policy('big', 100, 60_000), key: 'k' }];
+    for (let i = 0; i < 4; i++) await limiter.check(pair, 'memory');
+    expect(limiter.redisCalls).toBe(10);
+  });
+
+  it('with batchMax 1 asks Redis for every request, as before', async () => {
+    const limiter = leasing({ batchMax: 1 });
+    const check = [{ policy: policy('user', 10_000, 60_000), key: 'user:d' }];
+    for (let i = 0; i < 30; i++) await limiter.check(check, 'open');
+    expect(limiter.redisCalls).toBe(30);
+  });
+});
+
 describe('RateLimiter when Redis is not there', () => {
   const p = policy('login-account', 2, 60_000);
   const check = [{ policy: p, key: 'acct:x' }];
