@@ -74,6 +74,7 @@ assertType<
     | 'invitation.created' | 'invitation.accepted' | 'invitation.declined' | 'invitation.revoked' | 'invitation.expired'
     | 'expense.created' | 'expense.updated' | 'expense.deleted' | 'expense.restored' | 'expense.approved'
     | 'comment.created' | 'comment.updated' | 'comment.deleted'
+    | 'recurring_expense.created' | 'recurring_expense.updated' | 'recurring_expense.paused' | 'recurring_expense.resumed' | 'recurring_expense.deleted' | 'recurring_expense.deactivated'
     | 'budget.created' | 'budget.updated' | 'budget.deleted' | 'budget.threshold_crossed'
     | 'settlement.created' | 'settlement.confirmed' | 'settlement.completed' | 'settlement.cancelled' | 'settlement.reversed' | 'settlement.overdue'
     | 'payment.created' | 'payment.processing' | 'payment.completed' | 'payment.failed' | 'payment.cancelled' | 'payment.refunded'

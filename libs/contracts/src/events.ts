@@ -260,6 +260,54 @@ const expenseSchema = {
     byUserId: uuid,
     /** expense.updated (and deleted/restored/approved): what it moved before, so a consumer can take the old effect back. */
     previous: expenseMoneySchema,
+    /** expense.created of an occurrence expense-worker generated from a recurring expense (nobody added it by hand); absent or null otherwise. */
+    recurringExpenseId: nullableUuid,
+    at: dateTime,
+  },
+} as const;
+
+/** How often a recurring expense repeats (libs/money `FREQUENCIES`; `interval` multiplies it). */
+export const RECURRING_FREQUENCIES = ['daily', 'weekly', 'biweekly', 'monthly', 'yearly'] as const;
+/** Why expense-worker deactivated a recurring expense by itself: the domain error that stopped an occurrence. */
+const recurringReason = { type: ['string', 'null'], minLength: 1, maxLength: 100 } as const;
+
+/**
+ * A recurring expense (a template) as it is after the change. Dates are UTC calendar dates; the n-th
+ * occurrence is computed from `startDate` (docs/adr/0014), `nextDueDate` is the next one to generate.
+ */
+const recurringExpenseSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: [
+    'recurringExpenseId', 'groupId', 'title', 'amount', 'currency', 'categoryId', 'frequency', 'interval', 'paidById', 'createdById', 'participantIds',
+    'startDate', 'endDate', 'nextDueDate', 'splitType', 'isActive', 'isPaused', 'pausedUntil', 'reason', 'byUserId', 'at',
+  ],
+  properties: {
+    recurringExpenseId: uuid,
+    /** null: between friends, outside groups. */
+    groupId: nullableUuid,
+    title: { type: 'string', minLength: 1, maxLength: 200 },
+    amount,
+    currency,
+    categoryId: nullableUuid,
+    frequency: { enum: RECURRING_FREQUENCIES },
+    interval: { type: 'integer', minimum: 1, maximum: 1000 },
+    paidById: uuid,
+    createdById: uuid,
+    /** The payer and everyone in the split, each once. */
+    participantIds: { type: 'array', maxItems: 400, uniqueItems: true, items: uuid },
+    startDate: { type: 'string', format: 'date' },
+    endDate: { type: ['string', 'null'], format: 'date' },
+    nextDueDate: { type: 'string', format: 'date' },
+    splitType: { enum: SPLIT_TYPES },
+    isActive: { type: 'boolean' },
+    isPaused: { type: 'boolean' },
+    /** Paused until this date: generation resumes on it (its occurrence included); null: paused until resumed, or not paused. */
+    pausedUntil: { type: ['string', 'null'], format: 'date' },
+    /** recurring_expense.deactivated: why it can no longer generate (e.g. NOT_A_PARTICIPANT, GROUP_NOT_FOUND); null otherwise. */
+    reason: recurringReason,
+    /** Who did it; null when expense-worker did (recurring_expense.deactivated). */
+    byUserId: nullableUuid,
     at: dateTime,
   },
 } as const;
@@ -581,6 +629,14 @@ export const EventDeclarations = [
   defineEvent({ type: 'expense.restored', topic: Topics.expenseExpense, description: 'A deleted expense was restored: it counts in the balances again.', schema: expenseSchema }),
   defineEvent({ type: 'expense.approved', topic: Topics.expenseExpense, description: 'A group admin approved an expense of a group that requires approval: it now counts in the balances.', schema: expenseSchema }),
 
+  // expense-service: expense.recurring-expense.v1
+  defineEvent({ type: 'recurring_expense.created', topic: Topics.expenseRecurringExpense, description: 'A recurring expense was set up; expense-worker generates its occurrences from `startDate` on.', schema: recurringExpenseSchema }),
+  defineEvent({ type: 'recurring_expense.updated', topic: Topics.expenseRecurringExpense, description: 'A recurring expense was edited; only occurrences not generated yet follow the change.', schema: recurringExpenseSchema }),
+  defineEvent({ type: 'recurring_expense.paused', topic: Topics.expenseRecurringExpense, description: 'A recurring expense was paused (until `pausedUntil`, or until resumed); occurrences of the pause are skipped, not generated later.', schema: recurringExpenseSchema }),
+  defineEvent({ type: 'recurring_expense.resumed', topic: Topics.expenseRecurringExpense, description: 'A paused recurring expense was resumed; `nextDueDate` is its next occurrence from today.', schema: recurringExpenseSchema }),
+  defineEvent({ type: 'recurring_expense.deleted', topic: Topics.expenseRecurringExpense, description: 'A recurring expense was deleted (deactivated): it generates nothing more; the expenses it generated stay.', schema: recurringExpenseSchema }),
+  defineEvent({ type: 'recurring_expense.deactivated', topic: Topics.expenseRecurringExpense, description: 'expense-worker deactivated a recurring expense that can no longer generate (`reason`: a participant left the group, the group is gone, the currency is no longer active...).', schema: recurringExpenseSchema }),
+
   // expense-service: expense.comment.v1
   defineEvent({ type: 'comment.created', topic: Topics.expenseComment, description: 'Someone who can see an expense commented on it, or replied to a comment (`parentId`, `parentAuthorId`).', schema: commentSchema }),
   defineEvent({ type: 'comment.updated', topic: Topics.expenseComment, description: 'The author edited their comment (`isEdited`); `comment` is the new text.', schema: commentSchema }),
@@ -675,6 +731,8 @@ export type GroupEventData = EventData<'group.created'>;
 export type MembershipEventData = EventData<'membership.joined'>;
 export type InvitationEventData = EventData<'invitation.created'>;
 export type ExpenseEventData = EventData<'expense.created'>;
+/** recurring_expense.created / updated / paused / resumed / deleted / deactivated on `expense.recurring-expense.v1`. */
+export type RecurringExpenseEventData = EventData<'recurring_expense.created'>;
 /** comment.created / updated / deleted on `expense.comment.v1`. */
 export type CommentEventData = EventData<'comment.created'>;
 /** budget.created / updated / deleted on `expense.budget.v1`. */

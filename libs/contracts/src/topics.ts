@@ -19,6 +19,7 @@ export const Topics = {
   expenseComment: 'expense.comment.v1',
   expenseBudget: 'expense.budget.v1',
   analyticsBudget: 'analytics.budget.v1',
+  expenseRecurringExpense: 'expense.recurring-expense.v1',
   paymentSettlement: 'payment.settlement.v1',
   paymentPayment: 'payment.payment.v1',
 } as const;
@@ -142,6 +143,14 @@ export const TopicConfig: Record<TopicName, TopicDeclaration> = {
     owner: 'expense-service',
     description: "Comments on expenses and replies to them: added, edited, deleted, with the expense's title and participants (its payers and share owners) so notification-service knows whom to tell. A deleted comment's text does not travel again.",
     key: 'comment id',
+    partitions: 3,
+    carriesSecrets: false,
+    readers: 'any',
+  },
+  'expense.recurring-expense.v1': {
+    owner: 'expense-service',
+    description: "Recurring expense templates: created, edited (future occurrences only), paused, resumed, deleted by a person, or deactivated by expense-worker when they can no longer generate (with the reason). Each occurrence generated is an ordinary expense.created on expense.expense.v1 carrying `recurringExpenseId`.",
+    key: 'recurring expense id',
     partitions: 3,
     carriesSecrets: false,
     readers: 'any',
