@@ -89,6 +89,15 @@ interface Access {
   group: GroupMemberRecord | null;
 }
 
+/** An occurrence of a recurring expense that expense-worker generates as an expense. */
+export interface RecurringOccurrence {
+  recurringExpenseId: string;
+  /** The occurrence's date (UTC calendar date): the expense's date. */
+  date: string;
+  /** The template's first generated expense (the seed's parent_expense_id), null for that first one. */
+  parentExpenseId: string | null;
+}
+
 /**
  * Shared expenses. An expense belongs to a group (its active members take part; viewers only read)
  * or is between friends outside groups (the caller and accepted friends). Amounts are exact: the
@@ -115,45 +124,68 @@ export class ExpenseService {
   async create(me: string, dto: CreateExpenseDto): Promise<ExpenseView> {
     const split = readSplit(dto.split);
     const payerInput = dto.payers === undefined ? [{ userId: me }] : readPayers(dto.payers);
-    return inTransaction(this.orm, async (em) => {
-      const group = dto.groupId ? await this.writableGroup(em, dto.groupId, me) : null;
-      const currency = await this.currency(em, dto.currency ?? group?.currency ?? 'USD');
-      const computed = moneyError(() => computeSplit({ amount: dto.amount, currency, split, payers: payerInput }));
-      await this.checkParticipants(em, me, group, splitUsers(split, payerInput));
-      if (dto.categoryId) await this.checkCategory(em, dto.categoryId, me);
-      const mainPayer = this.mainPayer(computed.payers);
-      const expenseDate = await this.checkDate(em, dto.expenseDate, mainPayer);
+    return inTransaction(this.orm, (em) => this.createIn(em, me, dto, split, payerInput));
+  }
 
-      const e = new Expense();
-      e.id = randomUUID();
-      e.title = dto.title;
-      e.description = dto.description ?? null;
-      e.amount = formatAmount(computed.amount, currency.decimalPlaces);
-      e.currency = currency.code;
-      e.currencyId = currency.id;
-      e.exchangeRateToUsd = currency.exchangeRateToUsd ?? null;
-      e.categoryId = dto.categoryId ?? null;
-      e.expenseType = group ? 'group' : 'individual';
-      e.groupId = group?.groupId ?? null;
-      e.paidById = mainPayer;
-      e.expenseDate = expenseDate;
-      e.splitType = split.type;
-      e.splitData = split as unknown as Record<string, unknown>;
-      e.vendor = dto.vendor ?? null;
-      e.location = dto.location ?? null;
-      e.notes = dto.notes ?? null;
-      e.requiresApproval = group?.requiresApproval ?? false;
-      e.isApproved = !e.requiresApproval;
-      e.createdById = me;
-      const tagNames = this.tagNames(dto.tags);
-      const tagIds = await this.tags.idsFor(em, tagNames);
-      const payerRows = this.payerRows(e, computed.payers, currency);
-      const shareRows = this.shareRows(e, computed.shares, mainPayer, currency);
-      await this.expenses.insert(em, e, payerRows, shareRows, tagIds);
-      await this.outbox.append(em, ExpenseEvents.created(e, this.money(e, computed.payers, computed.shares, currency), me));
-      // The view from what was just written: no second read.
-      return this.toView(e, currency.decimalPlaces, payerRows, shareRows, tagNames);
-    });
+  /**
+   * Creates an expense in the caller's transaction: the API's path, and expense-worker's for each
+   * occurrence of a recurring expense (`occurrence`: its date is the occurrence's, trusted, and its
+   * expense.created carries `recurringExpenseId`). The same rules, shares, rows and event either way.
+   */
+  async createIn(em: EntityManager, me: string, dto: CreateExpenseDto, split: SplitSpec, payerInput: PayerInput[], occurrence?: RecurringOccurrence): Promise<ExpenseView> {
+    const { group, currency, computed } = await this.checkDraft(em, me, dto, split, payerInput);
+    const mainPayer = this.mainPayer(computed.payers);
+    const expenseDate = occurrence ? occurrence.date : await this.checkDate(em, dto.expenseDate, mainPayer);
+
+    const e = new Expense();
+    e.id = randomUUID();
+    e.title = dto.title;
+    e.description = dto.description ?? null;
+    e.amount = formatAmount(computed.amount, currency.decimalPlaces);
+    e.currency = currency.code;
+    e.currencyId = currency.id;
+    e.exchangeRateToUsd = currency.exchangeRateToUsd ?? null;
+    e.categoryId = dto.categoryId ?? null;
+    // the table's check ties 'group' to group_id: a generated expense outside groups is 'recurring'
+    e.expenseType = group ? 'group' : occurrence ? 'recurring' : 'individual';
+    e.isRecurring = !!occurrence;
+    e.parentExpenseId = occurrence?.parentExpenseId ?? null;
+    e.groupId = group?.groupId ?? null;
+    e.paidById = mainPayer;
+    e.expenseDate = expenseDate;
+    e.splitType = split.type;
+    e.splitData = split as unknown as Record<string, unknown>;
+    e.vendor = dto.vendor ?? null;
+    e.location = dto.location ?? null;
+    e.notes = dto.notes ?? null;
+    e.requiresApproval = group?.requiresApproval ?? false;
+    e.isApproved = !e.requiresApproval;
+    e.createdById = me;
+    const tagNames = this.tagNames(dto.tags);
+    const tagIds = await this.tags.idsFor(em, tagNames);
+    const payerRows = this.payerRows(e, computed.payers, currency);
+    const shareRows = this.shareRows(e, computed.shares, mainPayer, currency);
+    await this.expenses.insert(em, e, payerRows, shareRows, tagIds);
+    await this.outbox.append(em, ExpenseEvents.created(e, this.money(e, computed.payers, computed.shares, currency), me, occurrence?.recurringExpenseId));
+    // The view from what was just written: no second read.
+    return this.toView(e, currency.decimalPlaces, payerRows, shareRows, tagNames);
+  }
+
+  /**
+   * What creating an expense checks before anything is written: the group (the caller an active
+   * member, not a viewer; not archived), the currency (active), the split computed exactly, who takes
+   * part (members; outside groups the caller and friends), the category. Recurring expenses run it
+   * when they are set up and edited, so a template is valid exactly when an expense would be.
+   */
+  async checkDraft(
+    em: EntityManager, me: string, d: Pick<CreateExpenseDto, 'groupId' | 'currency' | 'amount' | 'categoryId'>, split: SplitSpec, payerInput: PayerInput[],
+  ): Promise<{ group: GroupMemberRecord | null; currency: Currency; computed: ReturnType<typeof computeSplit> }> {
+    const group = d.groupId ? await this.writableGroup(em, d.groupId, me) : null;
+    const currency = await this.currency(em, d.currency ?? group?.currency ?? 'USD');
+    const computed = moneyError(() => computeSplit({ amount: d.amount, currency, split, payers: payerInput }));
+    await this.checkParticipants(em, me, group, splitUsers(split, payerInput));
+    if (d.categoryId) await this.checkCategory(em, d.categoryId, me);
+    return { group, currency, computed };
   }
 
   async get(me: string, id: string): Promise<ExpenseView> {

@@ -5,6 +5,7 @@ import { Migration20261203000100_currencies_categories_and_projections } from '.
 import { Migration20261203000200_expenses_shares_and_tags } from './Migration20261203000200_expenses_shares_and_tags';
 import { Migration20261205000100_settlements_and_settled_shares } from './Migration20261205000100_settlements_and_settled_shares';
 import { Migration20261206000100_expense_comments } from './Migration20261206000100_expense_comments';
+import { Migration20261207000300_recurring_expenses } from './Migration20261207000300_recurring_expenses';
 import { Migration20261207000500_budgets } from './Migration20261207000500_budgets';
 import { Migration20261208000100_signing_key_token_lifetime } from './Migration20261208000100_signing_key_token_lifetime';
 
@@ -16,6 +17,7 @@ export const migrations: MigrationEntry[] = [
   { name: 'Migration20261203000200_expenses_shares_and_tags', class: Migration20261203000200_expenses_shares_and_tags },
   { name: 'Migration20261205000100_settlements_and_settled_shares', class: Migration20261205000100_settlements_and_settled_shares },
   { name: 'Migration20261206000100_expense_comments', class: Migration20261206000100_expense_comments },
+  { name: 'Migration20261207000300_recurring_expenses', class: Migration20261207000300_recurring_expenses },
   { name: 'Migration20261207000500_budgets', class: Migration20261207000500_budgets },
   { name: 'Migration20261208000100_signing_key_token_lifetime', class: Migration20261208000100_signing_key_token_lifetime },
 ];
