@@ -4,6 +4,7 @@ export const Queues = {
   groupInvitations: 'group-invitations',
   paymentWebhooks: 'payment-webhooks',
   pushDelivery: 'push-delivery',
+  recurringExpenses: 'recurring-expenses',
   settlementReminders: 'settlement-reminders',
   smsDelivery: 'sms-delivery',
 } as const;
@@ -19,6 +20,7 @@ export enum JobName {
   DeliverEmail = 'deliver-email',
   SendDigests = 'send-digests',
   SendSms = 'send-sms',
+  GenerateRecurringExpenses = 'generate-recurring-expenses',
 }
 
 /** What every job's data may carry: the request id it started from (logs, traces). */
@@ -70,6 +72,13 @@ export type SendDigestsJob = JobContext;
 /** Publishes settlement.overdue once for each pending settlement past its due date (payment-worker's schedule). */
 export type RemindOverdueSettlementsJob = JobContext;
 
+/**
+ * Generates the due occurrences of recurring expenses (expense-worker's schedule): each due template in
+ * its own transaction, its row locked, every missed occurrence up to today (UTC) as a real expense, a
+ * bounded number per run. Idempotent: an occurrence is recorded once (recurring_expense_occurrences).
+ */
+export type GenerateRecurringExpensesJob = JobContext;
+
 export interface JobPayloads {
   [JobName.SendEmail]: SendEmailJob;
   [JobName.ExpireInvitations]: ExpireInvitationsJob;
@@ -79,6 +88,7 @@ export interface JobPayloads {
   [JobName.DeliverEmail]: DeliverEmailJob;
   [JobName.SendDigests]: SendDigestsJob;
   [JobName.SendSms]: SendSmsJob;
+  [JobName.GenerateRecurringExpenses]: GenerateRecurringExpensesJob;
 }
 
 /** The data of a job, by name (immich's `JobOf`). */
@@ -94,4 +104,5 @@ export const JobQueues = {
   [JobName.DeliverEmail]: Queues.emailDelivery,
   [JobName.SendDigests]: Queues.emailDelivery,
   [JobName.SendSms]: Queues.smsDelivery,
+  [JobName.GenerateRecurringExpenses]: Queues.recurringExpenses,
 } as const satisfies Record<JobName, QueueName>;

@@ -82,7 +82,14 @@ export const SERVICES = [
       '/api/v1/expenses', '/api/v1/accounts', '/api/v1/transactions', '/api/v1/budgets', '/api/v1/categories', '/api/v1/tags',
       '/api/v1/currencies', '/api/v1/recurring-expenses', '/api/v1/recurring-transactions', '/api/v1/balances',
     ],
-    workers: [], queues: [], kafka: true, redis: false, smtp: false, secretsKey: false, ...health, dependsOn: ['auth-service'],
+    workers: ['expense-worker'], queues: [], kafka: true, redis: false, smtp: false, secretsKey: false, ...health, dependsOn: ['auth-service'],
+  },
+  {
+    // Same code and database as expense-service: generates the due occurrences of recurring expenses
+    // (a BullMQ job scheduler); the events go through expense-service's outbox.
+    name: 'expense-worker', kind: 'worker', app: 'expense-service', entry: 'worker.js', port: 3013, database: 'expense',
+    routes: [], workers: [], queues: ['recurring-expenses'], kafka: false, redis: true, smtp: false, secretsKey: false, ...health,
+    dependsOn: [],
   },
   {
     name: 'payment-service', kind: 'api', app: 'payment-service', entry: 'main.js', port: 3004, database: 'payment',

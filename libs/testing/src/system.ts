@@ -101,6 +101,8 @@ export class TallySystem {
     if (s.secretsKey) env.SECRETS_KEY = this.secretsKey;
     // Invitations a test makes overdue are expired within a second, not a minute.
     if (app === 'group-worker') env.INVITATION_EXPIRY_EVERY_SECONDS = '1';
+    // Recurring expenses a test sets up are generated within a second or two, not five minutes.
+    if (app === 'expense-worker') env.RECURRING_EVERY_SECONDS = '1';
     // The sandbox provider posts its webhooks through this run's gateway, soon; a webhook that beat its
     // payment's commit is retried within a second. Stripe (STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET,
     // STRIPE_API_BASE of a LocalStripeServer) is off unless a test passes them through `env`.
