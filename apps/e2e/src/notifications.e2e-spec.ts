@@ -1,4 +1,4 @@
-import { PushEndpoint, SmtpCatcher, TallySystem, expectEventually } from '@tally/testing';
+import { FakeSmsServer, PushEndpoint, SmtpCatcher, TallySystem, expectEventually } from '@tally/testing';
 import { ApiResponse, call, expectProblem, query, signUpVerified, startSystem } from './support';
 
 interface Person {
@@ -70,6 +70,8 @@ describe('notifications through the gateway', () => {
   let system: TallySystem;
   let smtp: SmtpCatcher;
   let push: PushEndpoint;
+  /** The fake Twilio: SMS go there, and it posts signed status callbacks back through the gateway. */
+  let sms: FakeSmsServer;
   let gw: string;
   const p: Record<string, Person> = {};
   const subs: Record<string, { id: string; deviceId: string }> = {};
@@ -98,9 +100,13 @@ describe('notifications through the gateway', () => {
   beforeAll(async () => {
     push = new PushEndpoint();
     await push.start();
+    sms = await new FakeSmsServer().start();
+    const twilio = { TWILIO_ACCOUNT_SID: sms.accountSid, TWILIO_AUTH_TOKEN: sms.authToken, TWILIO_FROM: sms.from, TWILIO_API_BASE: sms.baseUrl };
     ({ system, smtp } = await startSystem({
-      'notification-worker': { EMAIL_JOB_BACKOFF_MS: '300', EMAIL_TRACKING_SECRET: TRACKING_SECRET },
-      'notification-service': { EMAIL_JOB_BACKOFF_MS: '300', EMAIL_SWEEP_INTERVAL_MS: '2000', EMAIL_SWEEP_GRACE_MS: '3000', EMAIL_TRACKING_SECRET: TRACKING_SECRET },
+      'notification-worker': { EMAIL_JOB_BACKOFF_MS: '300', EMAIL_TRACKING_SECRET: TRACKING_SECRET, ...twilio },
+      'notification-service': {
+        EMAIL_JOB_BACKOFF_MS: '300', EMAIL_SWEEP_INTERVAL_MS: '2000', EMAIL_SWEEP_GRACE_MS: '3000', EMAIL_TRACKING_SECRET: TRACKING_SECRET, TWILIO_AUTH_TOKEN: sms.authToken,
+      },
     }));
     gw = system.gatewayUrl;
     const names = ['ann', 'bob', 'cat', 'out'];
@@ -131,6 +137,7 @@ describe('notifications through the gateway', () => {
     await system?.stop();
     await smtp?.stop();
     await push?.stop();
+    await sms?.stop();
   });
 
   it('an expense notifies the two others in-app (live), by email and by web push, never the one who added it', async () => {
@@ -356,5 +363,45 @@ describe('notifications through the gateway', () => {
     const planned = await query(notificationDb(),
       `SELECT d.channel FROM notification_deliveries d JOIN notifications n ON n.id = d.notification_id WHERE n.user_id = $1 AND n.title LIKE '%After gone%' ORDER BY d.channel`, [cat.id]);
     expect(planned.map((r) => r.channel)).toEqual(['email']);
+  });
+
+  it('refuses a web device whose push endpoint is not a push service (an SSRF guard): 400, nothing registered', async () => {
+    const { out } = p;
+    const { keys } = push.subscribe();
+    const before = (await as(out).get('/api/v1/devices')).body.total;
+    for (const endpoint of ['https://10.0.0.5/push/x', 'https://169.254.169.254/latest/meta-data/x', 'http://localhost:9/push/x']) {
+      const res = await as(out).post('/api/v1/devices', { deviceType: 'web', deviceName: 'Evil', deviceToken: JSON.stringify({ endpoint, expirationTime: null, keys }) });
+      expectProblem(res, 400, 'PUSH_ENDPOINT_NOT_ALLOWED');
+    }
+    expect((await as(out).get('/api/v1/devices')).body.total).toBe(before);
+  });
+
+  it('texts a friend request to the phone of someone who chose SMS, and Twilio\'s delivery report comes back through the gateway: the log says delivered', async () => {
+    const { ann, out } = p;
+    const number = `+1415${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
+    expect((await call(gw, 'PATCH', '/api/v1/users/me', { token: out.token, body: { phoneNumber: number } })).status).toBe(200);
+    const pref = await call(gw, 'PUT', '/api/v1/notification-preferences/friend_request', { token: out.token, body: { isEnabled: true, channels: ['in_app', 'sms'], frequency: 'immediate' } });
+    expect(pref.status).toBe(200);
+    await expectEventually(async () => {
+      expect(await query(notificationDb(), `SELECT phone_number FROM user_phone_numbers WHERE user_id = $1`, [out.id])).toEqual([{ phone_number: number }]);
+    }, { timeoutMs: 30_000, what: 'the phone number projected' });
+    expect((await as(ann).post('/api/v1/friendships', { toUserId: out.id })).status).toBe(201);
+
+    const [m] = await expectEventually(async () => {
+      const got = sms.to(number);
+      if (!got.length) throw new Error('no SMS yet');
+      return got;
+    }, { timeoutMs: 30_000, what: 'the SMS' });
+    expect(m.statusCallback).toMatch(new RegExp(`^${gw}/callbacks/sms/twilio\\?deliveryId=[0-9a-f-]{36}$`));
+    const smsLogs = () => query(notificationDb(),
+      `SELECT l.status, l.external_id, l.delivered_at IS NOT NULL AS delivered FROM notification_logs l JOIN notifications n ON n.id = l.notification_id
+        WHERE n.user_id = $1 AND l.delivery_method = 'sms'`, [out.id]);
+    await expectEventually(async () => expect(await smsLogs()).toEqual([{ status: 'delivered', external_id: m.sid, delivered: true }]),
+      { timeoutMs: 30_000, what: 'the delivery report applied' });
+    expect(sms.callbacksOf(m.sid).map((c) => [c.status, c.answer])).toEqual([['sent', 204], ['delivered', 204]]);
+
+    // Through the gateway without a token: a forged report is refused and changes nothing.
+    expect(await sms.postStatus(m.sid, 'undelivered', { errorCode: 30003, authToken: 'not-the-auth-token-of-this-account' })).toBe(403);
+    expect(await smsLogs()).toEqual([{ status: 'delivered', external_id: m.sid, delivered: true }]);
   });
 });
