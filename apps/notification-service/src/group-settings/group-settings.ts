@@ -18,6 +18,7 @@ const CATEGORY: Partial<Record<NotificationType, keyof GroupNotificationPreferen
   expense_updated: 'expenses',
   expense_deleted: 'expenses',
   expense_approval_needed: 'expenses',
+  recurring_expense_generated: 'expenses',
   expense_comment: 'comments',
   expense_comment_reply: 'comments',
   settlement_requested: 'settlements',

@@ -21,6 +21,7 @@ export class ExpenseNotificationHandlers {
 
   @EventPattern('expense.created')
   async onCreated(@Payload() e: EventOf<'expense.created'>, @Ctx() ctx: HandlerContext): Promise<void> {
+    if (e.data.recurringExpenseId) return this.onGenerated(e, ctx);
     const { em } = ctx;
     const d = e.data;
     const admins = !d.isApproved && d.groupId ? await this.members.admins(em, d.groupId) : [];
@@ -49,6 +50,34 @@ export class ExpenseNotificationHandlers {
       });
     }
     await this.notifications.notify(ctx, e, d.byUserId, drafts);
+  }
+
+  /**
+   * An occurrence expense-worker generated from a recurring expense: nobody added it by hand, so
+   * everyone in it is told (its payer and share owners, whoever set it up included) with
+   * `recurring_expense_generated` instead of "expense added". Once per event and person, like every
+   * notification (the source event id).
+   */
+  private async onGenerated(e: EventOf<'expense.created'>, ctx: HandlerContext): Promise<void> {
+    const d = e.data;
+    const paid = totalsByUser(d.payers, d.currency);
+    const owed = totalsByUser(d.shares, d.currency);
+    const total = money(d.amount, d.currency);
+    const drafts: InAppDraft[] = participants(d).map((userId) => {
+      const parts = [
+        paid.has(userId) ? `you paid ${amountText(paid.get(userId)!, d.currency)} ${d.currency}` : null,
+        owed.has(userId) ? `your share is ${amountText(owed.get(userId)!, d.currency)} ${d.currency}` : null,
+      ].filter(Boolean);
+      return {
+        ...this.about(d), userId, type: 'recurring_expense_generated', senderId: null,
+        title: `${quoted(d.title)} recurred`,
+        message: `The recurring expense ${quoted(d.title)} (${total}) was added for ${d.expenseDate}${parts.length ? `: ${parts.join(', ')}` : ''}.` +
+          (d.isApproved ? '' : ' It counts in balances once a group admin approves it.'),
+        metadata: { recurringExpenseId: d.recurringExpenseId, expenseDate: d.expenseDate },
+      };
+    });
+    // no actor: nobody is left out
+    await this.notifications.notify(ctx, e, null, drafts);
   }
 
   /** Each person is told what changed for them: their share (and what they paid), before → after. */
