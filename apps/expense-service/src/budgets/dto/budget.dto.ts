@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, IsUUID, Matches, ValidateIf } from 'class-validator';
 import { Transform } from 'class-transformer';
 import { BUDGET_PERIODS, type BudgetPeriod } from '@tally/money';
@@ -7,6 +8,9 @@ const upper = ({ value }: { value: unknown }) => (typeof value === 'string' ? va
 const present = (_o: object, v: unknown) => v !== undefined;
 const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 const AMOUNT = /^\d{1,13}(\.\d{1,3})?$/;
+const PERIOD_DOC = { enum: BUDGET_PERIODS, description: 'weekly, monthly (default) or yearly, each period from startDate on' } as const;
+const DATE_DOC = { type: String, format: 'date' } as const;
+const NULLABLE_DATE_DOC = { type: String, format: 'date', nullable: true, description: 'YYYY-MM-DD, inclusive; null: no end' } as const;
 
 /** POST /api/v1/budgets. */
 export class CreateBudgetDto {
@@ -23,15 +27,15 @@ export class CreateBudgetDto {
   categoryId?: string | null;
 
   /** weekly, monthly (default) or yearly, each period from startDate on. */
-  @ValidateIf(present) @IsIn(BUDGET_PERIODS, { message: 'period must be weekly, monthly or yearly' })
+  @ApiPropertyOptional(PERIOD_DOC) @ValidateIf(present) @IsIn(BUDGET_PERIODS, { message: 'period must be weekly, monthly or yearly' })
   period?: BudgetPeriod;
 
   /** YYYY-MM-DD: the first period starts on it (default: today, UTC). */
-  @ValidateIf(present) @IsString() @Matches(DATE, { message: 'startDate must be a date YYYY-MM-DD' })
+  @ApiPropertyOptional(DATE_DOC) @ValidateIf(present) @IsString() @Matches(DATE, { message: 'startDate must be a date YYYY-MM-DD' })
   startDate?: string;
 
   /** YYYY-MM-DD, inclusive: the last day the budget follows; absent or null: no end. */
-  @IsOptional() @IsString() @Matches(DATE, { message: 'endDate must be a date YYYY-MM-DD' })
+  @ApiPropertyOptional(NULLABLE_DATE_DOC) @IsOptional() @IsString() @Matches(DATE, { message: 'endDate must be a date YYYY-MM-DD' })
   endDate?: string | null;
 }
 
@@ -46,13 +50,13 @@ export class UpdateBudgetDto {
   @IsOptional() @IsUUID('all', { message: 'categoryId must be a category id (UUID)' })
   categoryId?: string | null;
 
-  @ValidateIf(present) @IsIn(BUDGET_PERIODS, { message: 'period must be weekly, monthly or yearly' })
+  @ApiPropertyOptional(PERIOD_DOC) @ValidateIf(present) @IsIn(BUDGET_PERIODS, { message: 'period must be weekly, monthly or yearly' })
   period?: BudgetPeriod;
 
-  @ValidateIf(present) @IsString() @Matches(DATE, { message: 'startDate must be a date YYYY-MM-DD' })
+  @ApiPropertyOptional(DATE_DOC) @ValidateIf(present) @IsString() @Matches(DATE, { message: 'startDate must be a date YYYY-MM-DD' })
   startDate?: string;
 
-  @IsOptional() @IsString() @Matches(DATE, { message: 'endDate must be a date YYYY-MM-DD' })
+  @ApiPropertyOptional(NULLABLE_DATE_DOC) @IsOptional() @IsString() @Matches(DATE, { message: 'endDate must be a date YYYY-MM-DD' })
   endDate?: string | null;
 }
 
