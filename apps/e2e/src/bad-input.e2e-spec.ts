@@ -106,6 +106,10 @@ describe('bad input, against every operation of /openapi.json', () => {
     const comment = await call(gw, 'POST', `/api/v1/expenses/${ids.expense}/comments`, { token: walker.token, body: { comment: 'Walked comment' } });
     expect(comment.status).toBe(201);
     ids.comment = comment.body.id;
+    // A budget of the walker's (its routes' probes hit a real one)
+    const budget = await call(gw, 'POST', '/api/v1/budgets', { token: walker.token, body: { amount: '100.00', currency: 'EUR', categoryId: ids.category } });
+    expect(budget.status).toBe(201);
+    ids.budget = budget.body.id;
     const method = await call(gw, 'POST', '/api/v1/payment-methods', { token: walker.token, body: { methodType: 'cash', name: 'Walked cash' } });
     expect(method.status).toBe(201);
     ids.paymentMethod = method.body.id;
@@ -157,6 +161,7 @@ describe('bad input, against every operation of /openapi.json', () => {
       if (template.includes('/categories/')) return ids.category;
       if (template.includes('/devices/')) return ids.device;
       if (template.includes('/payment-methods/')) return ids.paymentMethod;
+      if (template.includes('/budgets/')) return ids.budget;
       if (template.includes('/friendships/')) return ids.friendship;
       if (template.includes('/admin/users/')) return victim.id;
       if (template.includes('/users/')) return other.id;
