@@ -18,6 +18,8 @@ export const AUDITED_EVENT_TYPES: readonly EventType[] = [
   'expense.created', 'expense.updated', 'expense.deleted', 'expense.restored', 'expense.approved',
   // expense-service: comments on expenses and replies (expense.comment.v1)
   'comment.created', 'comment.updated', 'comment.deleted',
+  // expense-service: recurring expense templates (expense.recurring-expense.v1); their occurrences are expense.created
+  'recurring_expense.created', 'recurring_expense.updated', 'recurring_expense.paused', 'recurring_expense.resumed', 'recurring_expense.deleted', 'recurring_expense.deactivated',
 ];
 
 /**

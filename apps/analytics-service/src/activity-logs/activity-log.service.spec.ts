@@ -148,6 +148,25 @@ describe('ActivityLogHook', () => {
     }
   });
 
+  it('audits recurring expense templates (expense.recurring-expense.v1); one expense-worker deactivated has no acting user', () => {
+    const TEMPLATE = '5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a';
+    const data = {
+      recurringExpenseId: TEMPLATE, groupId: null, title: 'Rent', amount: '100.00', currency: 'EUR', categoryId: null, frequency: 'monthly', interval: 1,
+      paidById: ADMIN, createdById: ADMIN, participantIds: [ADMIN], startDate: '2026-01-31', endDate: null, nextDueDate: '2026-02-28', splitType: 'equal',
+      isActive: true, isPaused: false, pausedUntil: null, reason: null, byUserId: ADMIN, at: '2026-12-06T09:00:00.000Z',
+    };
+    for (const type of ['recurring_expense.created', 'recurring_expense.updated', 'recurring_expense.paused', 'recurring_expense.resumed', 'recurring_expense.deleted'] as const) {
+      expect(AUDITED_EVENT_TYPES).toContain(type);
+      const row = activityFromEvent(registered({ type, source: 'expense-service', subject: TEMPLATE, actor: { userId: ADMIN }, data } as Partial<EventEnvelope>));
+      expect(row).toMatchObject({ userId: ADMIN, action: type, contentType: 'recurring_expense', objectId: TEMPLATE, objectRepr: 'Rent' });
+    }
+    expect(AUDITED_EVENT_TYPES).toContain('recurring_expense.deactivated');
+    const off = activityFromEvent(registered({
+      type: 'recurring_expense.deactivated', source: 'expense-service', subject: TEMPLATE, actor: undefined, data: { ...data, isActive: false, reason: 'ENDED', byUserId: null },
+    } as Partial<EventEnvelope>));
+    expect(off).toMatchObject({ userId: null, action: 'recurring_expense.deactivated', objectId: TEMPLATE, changes: expect.objectContaining({ reason: 'ENDED' }) });
+  });
+
   it('writes the audit row on the consumer\'s transaction', async () => {
     const hook = new ActivityLogHook({ use: jest.fn() } as unknown as EventConsumer, new ActivityLogRepository());
     const { execute, ctx } = fakeTransaction();
