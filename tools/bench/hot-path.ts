@@ -24,11 +24,16 @@
  *          --running  --keep (after measuring, keep the started system running until Ctrl-C, for wrk by hand)
  *          --cpu-prof DIR (profile group-service and the gateway like node --cpu-prof, through a preloaded
  *          hook, hot-path.cpu-prof.js; the .cpuprofile files are written to DIR when the system stops)
+ *          --compare-limiter (also start a second gateway, the same but with RATE_LIMIT_BATCH_MAX=1: one
+ *          Redis call per request, as before the rate limiter reserved blocks; at each connection count
+ *          measure direct, gateway and that gateway twice, the second time in reverse order, and print
+ *          the means: the limiter's share, measured in the same run, drift cancelled)
  * Needs wrk (Debian: `apt-get install -y wrk`; the script installs it when it can). Total time about
  * 12 runs x duration + startup, about two minutes by default.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -41,10 +46,12 @@ interface Options {
   keep: boolean;
   /** Directory for CPU profiles of group-service and the gateway (node --cpu-prof), written when they stop. */
   cpuProf?: string;
+  /** Measure the gateway again with the rate limiter asking Redis on every request (RATE_LIMIT_BATCH_MAX=1). */
+  compareLimiter: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { duration: 8, connections: [1, 8, 32], running: false, keep: false };
+  const o: Options = { duration: 8, connections: [1, 8, 32], running: false, keep: false, compareLimiter: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--duration') o.duration = Number(argv[++i]);
@@ -52,9 +59,11 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--running') o.running = true;
     else if (a === '--keep') o.keep = true;
     else if (a === '--cpu-prof') o.cpuProf = path.resolve(argv[++i] ?? 'tmp/prof');
+    else if (a === '--compare-limiter') o.compareLimiter = true;
     else throw new Error(`unknown option ${a}`);
   }
   if (!(o.duration >= 1 && o.duration <= 120)) throw new Error('--duration must be 1..120 seconds');
+  if (o.compareLimiter && o.running) throw new Error('--compare-limiter starts a gateway of its own: not with --running');
   return o;
 }
 
@@ -135,6 +144,39 @@ async function benchUser(gateway: string, authDb: string): Promise<string> {
 
 const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
+/** The mean of two runs of the same thing (a pass and its reverse-order twin). */
+function meanOf(a: WrkResult, b: WrkResult): WrkResult {
+  return { requests: a.requests + b.requests, rps: (a.rps + b.rps) / 2, p50: (a.p50 + b.p50) / 2, p90: (a.p90 + b.p90) / 2, p99: (a.p99 + b.p99) / 2, errors: a.errors + b.errors };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+/** A second api-gateway of the same system, with `extra` env (its own port); stopped by the caller. */
+async function startSecondGateway(system: TallySystem, extra: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  // The system's own environment for its gateway (upstreams, Redis, limits, prefix), this port and `extra` over it.
+  const env = { ...(system as unknown as { envFor(app: string): Record<string, string> }).envFor('api-gateway'), PORT: String(port), ...extra };
+  const log = fs.openSync(path.join(system.logDir, 'api-gateway-2.log'), 'a');
+  const child = spawn(process.execPath, [path.join(REPO, 'dist/apps/api-gateway/src/main.js')], { cwd: REPO, env, stdio: ['ignore', log, log] });
+  fs.closeSync(log);
+  const url = `http://127.0.0.1:${port}`;
+  for (const started = Date.now(); ; ) {
+    if (child.exitCode !== null) throw new Error(`the second gateway exited with ${child.exitCode}; see ${system.logDir}/api-gateway-2.log`);
+    const ok = await fetch(`${url}/health/ready`).then((r) => r.status === 200, () => false);
+    if (ok) return { url, child };
+    if (Date.now() - started > 60_000) throw new Error('the second gateway did not become ready in 60 s');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   ensureWrk();
@@ -157,14 +199,16 @@ async function main(): Promise<void> {
     };
     // --cpu-prof is not allowed in NODE_OPTIONS: a preloaded hook runs the same sampler through the inspector.
     const prof: Record<string, string> = opts.cpuProf ? { NODE_OPTIONS: `--require ${path.join(__dirname, 'hot-path.cpu-prof.js')}`, TALLY_CPU_PROF_DIR: opts.cpuProf } : {};
+    const systemEnv = {
+      // The path, not the limiter, is measured: the per-user limit is far above what wrk sends (the check itself
+      // still runs, from blocks reserved in Redis: RATE_LIMIT_BATCH_MAX's default; --compare-limiter adds a gateway with 1).
+      'api-gateway': { RATE_LIMIT_USER: '1000000/1s', LOG_LEVEL: 'warn', ...prof },
+      'auth-service': { LOG_LEVEL: 'warn' },
+      'group-service': { LOG_LEVEL: 'warn', ...prof },
+    };
     system = new TallySystem({
       infra, smtpPort: 1, apps: ['auth-service', 'group-service', 'api-gateway'],
-      env: {
-        // The path, not the limiter, is measured: the per-user limit is far above what wrk sends (the check itself still runs).
-        'api-gateway': { RATE_LIMIT_USER: '1000000/1s', LOG_LEVEL: 'warn', ...prof },
-        'auth-service': { LOG_LEVEL: 'warn' },
-        'group-service': { LOG_LEVEL: 'warn', ...prof },
-      },
+      env: systemEnv,
     });
     console.log('== starting auth-service, group-service and api-gateway (own databases, topic prefix)');
     try {
@@ -177,7 +221,12 @@ async function main(): Promise<void> {
     group = `http://127.0.0.1:${system.ports['group-service']}`;
     authDb = system.databaseUrl('auth');
   }
+  let perRequestGateway: { url: string; child: ChildProcess } | undefined;
   const stop = async () => {
+    if (perRequestGateway) {
+      perRequestGateway.child.kill('SIGTERM');
+      await new Promise((r) => perRequestGateway!.child.once('exit', r));
+    }
     if (system && opts.keep) {
       console.log(`(--keep) system running: ${JSON.stringify(system.ports)}; logs in ${system.logDir}. Ctrl-C stops it and removes its data.`);
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
@@ -193,10 +242,15 @@ async function main(): Promise<void> {
       if (r.status !== 200) throw new Error(`${base}${read}: ${r.status} ${JSON.stringify(r.body)}`);
     }
     const d = opts.duration;
+    if (opts.compareLimiter && system) {
+      perRequestGateway = await startSecondGateway(system, { RATE_LIMIT_BATCH_MAX: '1' });
+      if ((await json('GET', perRequestGateway.url + read, undefined, token)).status !== 200) throw new Error('the second gateway does not answer the read');
+    }
     console.log(`== warm-up (${Math.min(3, d)} s each)`);
     wrk(`${group}/health/live`, 8, Math.min(3, d));
     wrk(group + read, 8, Math.min(3, d), token);
     wrk(gateway + read, 8, Math.min(3, d), token);
+    if (perRequestGateway) wrk(perRequestGateway.url + read, 8, Math.min(3, d), token);
 
     console.log(`== measuring (${d} s per run, loopback; wrk -t<=2)`);
     const rows: string[][] = [];
@@ -209,9 +263,23 @@ async function main(): Promise<void> {
     const health = run('group-service /health/live', `${group}/health/live`, 8);
     const direct = new Map<number, WrkResult>();
     const via = new Map<number, WrkResult>();
+    const perRequest = new Map<number, WrkResult>();
     for (const c of opts.connections) {
-      direct.set(c, run(`group-service GET ${read} (direct)`, group + read, c, token));
-      via.set(c, run(`api-gateway GET ${read}`, gateway + read, c, token));
+      if (!perRequestGateway) {
+        direct.set(c, run(`group-service GET ${read} (direct)`, group + read, c, token));
+        via.set(c, run(`api-gateway GET ${read}`, gateway + read, c, token));
+        continue;
+      }
+      // direct, gateway, per-request gateway; then the same in reverse order; the means are reported.
+      const dA = run(`group-service GET ${read} (direct)`, group + read, c, token);
+      const gA = run(`api-gateway GET ${read}`, gateway + read, c, token);
+      const pA = run(`api-gateway GET ${read} (Redis per request)`, perRequestGateway.url + read, c, token);
+      const pB = run(`api-gateway GET ${read} (Redis per request)`, perRequestGateway.url + read, c, token);
+      const gB = run(`api-gateway GET ${read}`, gateway + read, c, token);
+      const dB = run(`group-service GET ${read} (direct)`, group + read, c, token);
+      direct.set(c, meanOf(dA, dB));
+      via.set(c, meanOf(gA, gB));
+      perRequest.set(c, meanOf(pA, pB));
     }
 
     console.log('\n== figures');
@@ -232,7 +300,17 @@ async function main(): Promise<void> {
       const share = via.get(c)!.rps / direct.get(c)!.rps;
       targets.push([`through the gateway / direct (${c} conns)`, `${fmt(100 * share, 1)}% (${fmt(via.get(c)!.rps)} / ${fmt(direct.get(c)!.rps)} req/s)`, '>= 70%', share >= 0.7]);
     }
-    const errors = [health, ...direct.values(), ...via.values()].reduce((n, r) => n + r.errors, 0);
+    if (perRequest.size) {
+      console.log('\n== the rate limiter: blocks reserved from Redis (default) vs one Redis call per request (means of two passes, same run)');
+      for (const c of opts.connections) {
+        const [g, p, dr] = [via.get(c)!, perRequest.get(c)!, direct.get(c)!];
+        console.log(
+          `   c=${String(c).padStart(2)}  blocks ${fmt(g.rps).padStart(6)} req/s (${fmt(100 * g.rps / dr.rps, 1)}% of direct), p50 ${fmt(g.p50, 2)} ms`
+          + `   per request ${fmt(p.rps).padStart(6)} req/s (${fmt(100 * p.rps / dr.rps, 1)}%), p50 ${fmt(p.p50, 2)} ms   blocks/per request ${fmt(100 * g.rps / p.rps, 1)}%`,
+        );
+      }
+    }
+    const errors = [health, ...direct.values(), ...via.values(), ...perRequest.values()].reduce((n, r) => n + r.errors, 0);
     console.log('\n== targets (issue 7), measured in this run');
     for (const [what, value, limit, ok] of targets) console.log(`${ok ? 'MET ' : 'MISS'}  ${what.padEnd(58)} ${value.padEnd(40)} limit ${limit}`);
     if (errors) console.log(`\n!! ${errors} requests answered non-2xx or failed: the figures above are not of the hot path (rate limited? token expired?)`);
