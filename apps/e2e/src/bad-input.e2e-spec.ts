@@ -106,6 +106,12 @@ describe('bad input, against every operation of /openapi.json', () => {
     const comment = await call(gw, 'POST', `/api/v1/expenses/${ids.expense}/comments`, { token: walker.token, body: { comment: 'Walked comment' } });
     expect(comment.status).toBe(201);
     ids.comment = comment.body.id;
+    const recurring = await call(gw, 'POST', '/api/v1/recurring-expenses', {
+      token: walker.token,
+      body: { title: 'Walked recurring', amount: '12.00', groupId: ids.group, frequency: 'monthly', startDate: new Date().toISOString().slice(0, 10), split: { type: 'equal', userIds: [walker.id] } },
+    });
+    expect(recurring.status).toBe(201);
+    ids.recurringExpense = recurring.body.id;
     // A budget of the walker's (its routes' probes hit a real one)
     const budget = await call(gw, 'POST', '/api/v1/budgets', { token: walker.token, body: { amount: '100.00', currency: 'EUR', categoryId: ids.category } });
     expect(budget.status).toBe(201);
@@ -157,6 +163,7 @@ describe('bad input, against every operation of /openapi.json', () => {
     // a seeded template (recurring_expense_generated_sms_en): a probe may switch it off; the built-in fallback reads the same
     if (name === 'id' && template.startsWith('/api/v1/notification-templates/')) return 'e534606e-b218-5cc7-a4ef-54379892accb';
     if (name === 'id') {
+      if (template.includes('/recurring-expenses/')) return ids.recurringExpense;
       if (template.includes('/expenses/')) return ids.expense;
       if (template.includes('/categories/')) return ids.category;
       if (template.includes('/devices/')) return ids.device;
@@ -212,6 +219,12 @@ describe('bad input, against every operation of /openapi.json', () => {
     categoryId: () => ids.category,
     expenseDate: () => new Date(Date.now() - 86_400_000).toISOString().slice(0, 10),
     title: () => 'Probe',
+    frequency: () => 'monthly',
+    interval: () => 1,
+    paidById: () => walker.id,
+    startDate: () => new Date().toISOString().slice(0, 10),
+    endDate: () => '2099-12-31',
+    until: () => new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10),
     rate: () => '1.0845',
     quietHours: () => ({ start: '22:00', end: '07:00' }),
   };
