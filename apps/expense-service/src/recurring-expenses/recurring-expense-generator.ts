@@ -42,20 +42,32 @@ export class RecurringExpenseGenerator {
     private readonly perRun = MAX_OCCURRENCES_PER_RUN,
   ) {}
 
-  /** One sweep on `today` (UTC by default). */
+  /**
+   * One sweep on `today` (UTC by default). A template that fails unexpectedly (not a rule it breaks:
+   * those deactivate it) rolls back alone and the others still run; the sweep then fails, naming how
+   * many, so the job is retried (idempotent) and its failure shows in the queue's metrics.
+   */
   async run(today = todayUtc()): Promise<GenerationResult> {
     const result: GenerationResult = { generated: 0, deactivated: 0 };
+    const failed: string[] = [];
     let after: string | undefined;
     for (;;) {
       const ids = await this.templates.dueIds(freshEm(this.orm), today, 200, after);
       for (const id of ids) {
-        const r = await this.generate(id, today);
-        result.generated += r.generated;
-        result.deactivated += r.deactivated;
+        try {
+          const r = await this.generate(id, today);
+          result.generated += r.generated;
+          result.deactivated += r.deactivated;
+        } catch (err) {
+          failed.push(id);
+          this.logger?.error({ recurringExpenseId: id, err: (err as Error).message }, 'recurring expense generation failed');
+        }
       }
-      if (ids.length < 200) return result;
+      if (ids.length < 200) break;
       after = ids[ids.length - 1];
     }
+    if (failed.length) throw new Error(`${failed.length} recurring expense(s) failed to generate (${failed.slice(0, 5).join(', ')}); ${result.generated} generated`);
+    return result;
   }
 
   /** One template's due occurrences, in one transaction; nothing when it is not due any more or another worker holds it. */

@@ -185,6 +185,26 @@ describe('recurring expenses: generation', () => {
   });
 });
 
+describe('recurring expenses: a failure', () => {
+  it('rolls back only its own template: the others of the sweep are generated, the sweep fails so the job is retried', async () => {
+    const [a, b] = people();
+    const g = await group([{ id: a }, { id: b }]);
+    const body = { amount: '5.00', groupId: g, frequency: 'daily', startDate: daysAgo(1), split: { type: 'equal', userIds: [a, b] } };
+    const broken = await recurring.create(a, { ...body, title: 'Broken' } as never);
+    const fine = await recurring.create(a, { ...body, title: 'Fine' } as never);
+    // occurrence 0 recorded already (against every rule) for another expense: generating it again must fail, not add a second one
+    const squatter = await expenseService(orm).create(a, { title: 'Squatter', amount: '1.00', groupId: g, split: { type: 'equal', userIds: [a] } } as never);
+    await pool.query(`INSERT INTO recurring_expense_occurrences (recurring_expense_id, occurrence_index, occurrence_date, expense_id) VALUES ($1, 0, $2, $3)`,
+      [broken.id, daysAgo(1), squatter.id]);
+    await expect(generator.run(todayUtc())).rejects.toThrow(/1 recurring expense\(s\) failed to generate/);
+    expect((await generatedOf(fine.id)).map((r) => r.occurrence_index)).toEqual([0, 1]);
+    // the broken one generated nothing of its own and stays due
+    expect((await pool.query(`SELECT count(*)::int AS n FROM expenses WHERE title = 'Broken'`)).rows[0].n).toBe(0);
+    expect(await template(broken.id)).toMatchObject({ next: daysAgo(1), is_active: true });
+    await recurring.remove(a, broken.id); // the later tests' sweeps would fail on it too
+  });
+});
+
 describe('recurring expenses: the API rules', () => {
   it('someone else\'s template is 404; a viewer cannot set one up (403); bad dates and splits are 400', async () => {
     const [a, b, v] = people();
@@ -241,7 +261,7 @@ describe('recurring expenses: the API rules', () => {
     const g = await group([{ id: a }, { id: b }]);
     const t = await recurring.create(a, { title: 'Phone', amount: '10.00', groupId: g, frequency: 'daily', startDate: daysAgo(1), split: { type: 'equal', userIds: [a, b] } } as never);
     expect((await recurring.update(a, t.id, { interval: 2 })).interval).toBe(2);
-    await generator.run(todayUtc());
+    await generator.generate(t.id, todayUtc());
     await expect(recurring.update(a, t.id, { frequency: 'weekly' })).rejects.toMatchObject({ code: 'RECURRING_SCHEDULE_FIXED', status: 409 });
     const before = await generatedOf(t.id);
     await recurring.update(a, t.id, { amount: '12.00', split: { type: 'exact', amounts: [{ userId: a, amount: '2.00' }, { userId: b, amount: '10.00' }] } });
