@@ -103,7 +103,7 @@ describe('notifications through the gateway', () => {
     sms = await new FakeSmsServer().start();
     const twilio = { TWILIO_ACCOUNT_SID: sms.accountSid, TWILIO_AUTH_TOKEN: sms.authToken, TWILIO_FROM: sms.from, TWILIO_API_BASE: sms.baseUrl };
     ({ system, smtp } = await startSystem({
-      'notification-worker': { EMAIL_JOB_BACKOFF_MS: '300', EMAIL_TRACKING_SECRET: TRACKING_SECRET, ...twilio },
+      'notification-worker': { EMAIL_JOB_BACKOFF_MS: '300', WORKER_LOCK_MS: '5000', EMAIL_TRACKING_SECRET: TRACKING_SECRET, ...twilio },
       'notification-service': {
         EMAIL_JOB_BACKOFF_MS: '300', EMAIL_SWEEP_INTERVAL_MS: '2000', EMAIL_SWEEP_GRACE_MS: '3000', EMAIL_TRACKING_SECRET: TRACKING_SECRET, TWILIO_AUTH_TOKEN: sms.authToken,
       },

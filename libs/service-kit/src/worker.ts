@@ -155,6 +155,11 @@ export interface WorkerConfig extends DatabaseConfig {
   QUEUE_PREFIX: string;
   /** Jobs run at once per queue. */
   WORKER_CONCURRENCY: number;
+  /**
+   * BullMQ's job lock (ms), renewed every half of it while a job runs; a job whose worker died is
+   * taken up again once its lock lapses (checked as often). Unset: BullMQ's 30 s.
+   */
+  WORKER_LOCK_MS?: number;
 }
 
 /** What job classes are built with. */
@@ -266,6 +271,7 @@ export async function startWorker<C extends WorkerConfig>(opts: WorkerOptions<C>
       connection: { url: config.REDIS_URL },
       prefix: config.QUEUE_PREFIX,
       concurrency: config.WORKER_CONCURRENCY,
+      ...(config.WORKER_LOCK_MS ? { lockDuration: config.WORKER_LOCK_MS, stalledInterval: config.WORKER_LOCK_MS } : {}),
       autorun: false,
     });
     worker.on('failed', (job, err) => {

@@ -119,6 +119,14 @@ export class NotificationWorkerConfig extends DatabaseConfig implements WorkerCo
   @IsInt() @Min(1) @Max(100)
   WORKER_CONCURRENCY: number = 5;
 
+  /**
+   * The job lock (ms): a delivery whose worker died (SIGKILL, node lost) is taken up again by another
+   * once its lock lapses. Longer than any one delivery's timeouts is not needed (the lock is renewed
+   * while a job runs); shorter only delays work after a crash less. The tests use 5 s.
+   */
+  @IsInt() @Min(2000) @Max(300_000)
+  WORKER_LOCK_MS: number = 30_000;
+
   /** How often the digest job looks for due digests (hourly, daily and weekly ones go out within this of their time). */
   @IsInt() @Min(5) @Max(3600)
   DIGEST_EVERY_SECONDS: number = 60;
