@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { exportInfraToEnv, resolveTestInfra } from '../../libs/testing/src'  // globalSetup gets no moduleNameMapper;
+import { exportInfraToEnv, resolveTestInfra } from '../../libs/testing/src/infra'; // globalSetup gets no moduleNameMapper: infra.ts imports no @tally/* library
 
 /** Resolves the test infrastructure once (env vars, else Testcontainers, else local processes) and builds dist/ for e2e. */
 export default async function globalSetup(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { TestInfra } from '../../libs/testing/src'  // globalSetup gets no moduleNameMapper;
+import type { TestInfra } from '../../libs/testing/src/infra'; // globalSetup gets no moduleNameMapper
 
 export default async function globalTeardown(): Promise<void> {
   const g = globalThis as { __tallyInfra?: TestInfra };

@@ -6,3 +6,4 @@ export * from './system';
 export * from './stripe-server';
 export * from './push-endpoint';
 export * from './sms-server';
+export * from './access-tokens';

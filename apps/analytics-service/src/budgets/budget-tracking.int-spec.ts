@@ -6,17 +6,15 @@
  * budget's currency and category, dated in the current period) and what GET /api/v1/analytics/budgets
  * shows its owner, exactly.
  */
-import { KeyObject, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
-import { JwtService } from '@nestjs/jwt';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Pool } from 'pg';
 import { loadConfig } from '@tally/config';
 import type { BudgetEventData, ExpenseEventData } from '@tally/contracts';
-import { IdentityProjectionRepository } from '@tally/identity';
 import { budgetPeriodOn } from '@tally/money';
 import { inTransaction } from '@tally/persistence';
 import { ServiceRuntime, bootstrapHttpService } from '@tally/service-kit';
-import { createTestDatabase, dropTestDatabase, freePort, infraFromEnv } from '@tally/testing';
+import { TestAccessTokens, createTestDatabase, dropTestDatabase, freePort, infraFromEnv } from '@tally/testing';
 import { AppModule } from '../app.module';
 import { AnalyticsServiceConfig } from '../config/analytics.config';
 import { migrations } from '../migrations';
@@ -26,8 +24,7 @@ import { BudgetTrackingHandlers } from './budget-tracking.handlers';
 const infra = infraFromEnv();
 const run = randomBytes(4).toString('hex');
 const dbName = `it_analytics_budgets_${run}`;
-const jwt = new JwtService();
-const signingKey = { kid: `k-${run}`, ...generateKeyPairSync('ec', { namedCurve: 'P-256' }) } as { kid: string; privateKey: KeyObject; publicKey: KeyObject };
+const tokens = new TestAccessTokens(`k-${run}`);
 
 let runtime: ServiceRuntime<AnalyticsServiceConfig>;
 let app: NestFastifyApplication;
@@ -47,10 +44,7 @@ beforeAll(async () => {
   app = await bootstrapHttpService(runtime, AppModule.forRoot(runtime), { port, host: '127.0.0.1' });
   handlers = app.get(BudgetTrackingHandlers);
   pool = new Pool({ connectionString: databaseUrl, max: 2 });
-  const { kty, crv, x, y } = signingKey.publicKey.export({ format: 'jwk' });
-  await inTransaction(runtime.orm, (em) => new IdentityProjectionRepository({}).upsertSigningKey(em, {
-    kid: signingKey.kid, alg: 'ES256', status: 'active', createdAt: new Date().toISOString(), publicJwk: { kty: kty as 'EC', crv: crv as 'P-256', x: x!, y: y! },
-  }, new Date().toISOString()));
+  await tokens.announceTo(runtime.orm);
 });
 
 afterAll(async () => {
@@ -61,11 +55,7 @@ afterAll(async () => {
 });
 
 function token(userId: string): string {
-  const now = Math.floor(Date.now() / 1000);
-  return jwt.sign(
-    { typ: 'access', sub: userId, role: 'user', username: `u${userId.slice(0, 8)}`, iss: 'tally-auth', aud: 'tally-api', iat: now, exp: now + 900, jti: randomUUID() },
-    { privateKey: signingKey.privateKey, algorithm: 'ES256', header: { alg: 'ES256', kid: signingKey.kid, typ: 'at+jwt' } as never },
-  );
+  return tokens.sign(userId);
 }
 
 async function list(who: string, query = '') {

@@ -4,16 +4,14 @@
  * viewer; the author; a group admin), replies and what deleting does to them, validation that changes
  * nothing, cursor pages oldest first, and the comment.* events written in the same transaction.
  */
-import { KeyObject, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
-import { JwtService } from '@nestjs/jwt';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Pool } from 'pg';
 import { loadConfig } from '@tally/config';
-import { IdentityProjectionRepository } from '@tally/identity';
 import { inTransaction } from '@tally/persistence';
 import { FriendshipProjectionRepository, MembershipProjectionRepository } from '@tally/projections';
 import { ServiceRuntime, bootstrapHttpService } from '@tally/service-kit';
-import { createTestDatabase, dropTestDatabase, freePort, infraFromEnv } from '@tally/testing';
+import { TestAccessTokens, createTestDatabase, dropTestDatabase, freePort, infraFromEnv } from '@tally/testing';
 import { AppModule } from '../app.module';
 import { ExpenseServiceConfig } from '../config/expense.config';
 import { GroupProjectionRepository } from '../groups/group-projection.repository';
@@ -23,8 +21,7 @@ import { entities } from '../runtime';
 const infra = infraFromEnv();
 const run = randomBytes(4).toString('hex');
 const dbName = `it_expense_comments_${run}`;
-const jwt = new JwtService();
-const signingKey = { kid: `k-${run}`, ...generateKeyPairSync('ec', { namedCurve: 'P-256' }) } as { kid: string; privateKey: KeyObject; publicKey: KeyObject };
+const tokens = new TestAccessTokens(`k-${run}`);
 
 let runtime: ServiceRuntime<ExpenseServiceConfig>;
 let app: NestFastifyApplication;
@@ -42,10 +39,7 @@ beforeAll(async () => {
   runtime = await ServiceRuntime.create({ name: 'expense-service', config, entities, migrations, relay: false });
   app = await bootstrapHttpService(runtime, AppModule.forRoot(runtime), { port, host: '127.0.0.1' });
   pool = new Pool({ connectionString: databaseUrl, max: 2 });
-  const { kty, crv, x, y } = signingKey.publicKey.export({ format: 'jwk' });
-  await inTransaction(runtime.orm, (em) => new IdentityProjectionRepository({}).upsertSigningKey(em, {
-    kid: signingKey.kid, alg: 'ES256', status: 'active', createdAt: new Date().toISOString(), publicJwk: { kty: kty as 'EC', crv: crv as 'P-256', x: x!, y: y! },
-  }, new Date().toISOString()));
+  await tokens.announceTo(runtime.orm);
 });
 
 afterAll(async () => {
@@ -56,11 +50,7 @@ afterAll(async () => {
 });
 
 function token(userId: string): string {
-  const now = Math.floor(Date.now() / 1000);
-  return jwt.sign(
-    { typ: 'access', sub: userId, role: 'user', username: `u${userId.slice(0, 8)}`, iss: 'tally-auth', aud: 'tally-api', iat: now, exp: now + 900, jti: randomUUID() },
-    { privateKey: signingKey.privateKey, algorithm: 'ES256', header: { alg: 'ES256', kid: signingKey.kid, typ: 'at+jwt' } as never },
-  );
+  return tokens.sign(userId);
 }
 
 async function call(method: string, path: string, who: string | null, body?: unknown, rawBody?: string) {

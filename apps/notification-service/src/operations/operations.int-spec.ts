@@ -4,19 +4,17 @@
  * real DeliveryQueue and EmailQueue on a run-specific QUEUE_PREFIX, dead letters written by the real
  * stores the workers use, and access tokens signed by a key projected the way auth's are.
  */
-import { KeyObject, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { DynamicModule, Module } from '@nestjs/common';
-import { JwtService } from '@nestjs/jwt';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Queue, Worker } from 'bullmq';
 import { Pool } from 'pg';
 import pino from 'pino';
 import { loadConfig } from '@tally/config';
 import { Queues } from '@tally/contracts';
-import { IdentityProjectionRepository, identityEntities, identitySources } from '@tally/identity';
-import { inTransaction } from '@tally/persistence';
+import { identityEntities, identitySources } from '@tally/identity';
 import { ServiceKitModule, ServiceRuntime, bootstrapHttpService } from '@tally/service-kit';
-import { createTestDatabase, dropTestDatabase, freePort, infraFromEnv } from '@tally/testing';
+import { TestAccessTokens, createTestDatabase, dropTestDatabase, freePort, infraFromEnv } from '@tally/testing';
 import { NotificationServiceConfig } from '../config/notification.config';
 import { DELIVERY_QUEUE } from '../deliveries/delivery-scheduler';
 import { DeliveryQueue } from '../deliveries/delivery-queue';
@@ -33,8 +31,7 @@ const infra = infraFromEnv();
 const run = randomBytes(4).toString('hex');
 const dbName = `it_notification_ops_${run}`;
 const prefix = `it-ops-${run}`;
-const jwt = new JwtService();
-const signingKey = { kid: `k-${run}`, ...generateKeyPairSync('ec', { namedCurve: 'P-256' }) } as { kid: string; privateKey: KeyObject; publicKey: KeyObject };
+const tokens = new TestAccessTokens(`k-${run}`);
 const logger = pino({ level: 'silent' });
 
 let runtime: ServiceRuntime<NotificationServiceConfig>;
@@ -71,10 +68,7 @@ beforeAll(async () => {
   }
   app = await bootstrapHttpService(runtime, OperationsApp.forRoot(), { port, host: '127.0.0.1' });
   pool = new Pool({ connectionString: databaseUrl, max: 2 });
-  const { kty, crv, x, y } = signingKey.publicKey.export({ format: 'jwk' });
-  await inTransaction(runtime.orm, (em) => new IdentityProjectionRepository({}).upsertSigningKey(em, {
-    kid: signingKey.kid, alg: 'ES256', status: 'active', createdAt: new Date().toISOString(), publicJwk: { kty: kty as 'EC', crv: crv as 'P-256', x: x!, y: y! },
-  }, new Date().toISOString()));
+  await tokens.announceTo(runtime.orm);
   for (const name of [Queues.pushDelivery, Queues.emailDelivery]) queues[name] = new Queue(name, { connection: { url: infra.redisUrl }, prefix });
 });
 
@@ -89,11 +83,7 @@ afterAll(async () => {
 });
 
 function token(userId: string, role: 'user' | 'admin'): string {
-  const now = Math.floor(Date.now() / 1000);
-  return jwt.sign(
-    { typ: 'access', sub: userId, role, username: `u${userId.slice(0, 8)}`, iss: 'tally-auth', aud: 'tally-api', iat: now, exp: now + 900, jti: randomUUID() },
-    { privateKey: signingKey.privateKey, algorithm: 'ES256', header: { alg: 'ES256', kid: signingKey.kid, typ: 'at+jwt' } as never },
-  );
+  return tokens.sign(userId, { role });
 }
 
 const adminId = randomUUID();

@@ -4,16 +4,14 @@
  * pipe and problem+json filter; the service's migrations and entities), with access tokens signed by a
  * key projected the way auth's are. Asserted on what the API answers and what the table holds.
  */
-import { KeyObject, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { DynamicModule, Module } from '@nestjs/common';
-import { JwtService } from '@nestjs/jwt';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Pool } from 'pg';
 import { loadConfig } from '@tally/config';
-import { IdentityProjectionRepository, identityEntities, identitySources } from '@tally/identity';
-import { inTransaction } from '@tally/persistence';
+import { identityEntities, identitySources } from '@tally/identity';
 import { ServiceKitModule, ServiceRuntime, bootstrapHttpService } from '@tally/service-kit';
-import { createTestDatabase, dropTestDatabase, freePort, infraFromEnv } from '@tally/testing';
+import { TestAccessTokens, createTestDatabase, dropTestDatabase, freePort, infraFromEnv } from '@tally/testing';
 import { NotificationServiceConfig } from '../config/notification.config';
 import { entities } from '../entities';
 import { migrations } from '../migrations';
@@ -25,8 +23,7 @@ import { PreferenceRepository } from './preference.repository';
 const infra = infraFromEnv();
 const run = randomBytes(4).toString('hex');
 const dbName = `it_notification_prefs_${run}`;
-const jwt = new JwtService();
-const signingKey = { kid: `k-${run}`, ...generateKeyPairSync('ec', { namedCurve: 'P-256' }) } as { kid: string; privateKey: KeyObject; publicKey: KeyObject };
+const tokens = new TestAccessTokens(`k-${run}`);
 
 @Module({})
 class PreferencesApp {
@@ -51,10 +48,7 @@ beforeAll(async () => {
   runtime = await ServiceRuntime.create({ name: 'notification-service', config, entities: [...entities, ...identityEntities], migrations, relay: false });
   app = await bootstrapHttpService(runtime, PreferencesApp.forRoot(runtime), { port, host: '127.0.0.1' });
   pool = new Pool({ connectionString: databaseUrl, max: 2 });
-  const { kty, crv, x, y } = signingKey.publicKey.export({ format: 'jwk' });
-  await inTransaction(runtime.orm, (em) => new IdentityProjectionRepository({}).upsertSigningKey(em, {
-    kid: signingKey.kid, alg: 'ES256', status: 'active', createdAt: new Date().toISOString(), publicJwk: { kty: kty as 'EC', crv: crv as 'P-256', x: x!, y: y! },
-  }, new Date().toISOString()));
+  await tokens.announceTo(runtime.orm);
 });
 
 afterAll(async () => {
@@ -65,11 +59,7 @@ afterAll(async () => {
 });
 
 function token(userId: string): string {
-  const now = Math.floor(Date.now() / 1000);
-  return jwt.sign(
-    { typ: 'access', sub: userId, role: 'user', username: `u${userId.slice(0, 8)}`, iss: 'tally-auth', aud: 'tally-api', iat: now, exp: now + 900, jti: randomUUID() },
-    { privateKey: signingKey.privateKey, algorithm: 'ES256', header: { alg: 'ES256', kid: signingKey.kid, typ: 'at+jwt' } as never },
-  );
+  return tokens.sign(userId);
 }
 
 async function call(method: string, path: string, user: string | null, body?: unknown) {

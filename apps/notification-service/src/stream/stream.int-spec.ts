@@ -4,16 +4,14 @@
  * are stored through the repository in a transaction, as the Kafka consumers store them (possibly in
  * another replica: the insert's connection is never the stream's).
  */
-import { KeyObject, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { JwtService } from '@nestjs/jwt';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
-import { IdentityProjectionRepository } from '@tally/identity';
 import { inTransaction } from '@tally/persistence';
 import { ServiceRuntime, bootstrapHttpService } from '@tally/service-kit';
-import { createTestDatabase, dropTestDatabase, expectEventually, freePort, infraFromEnv, sleep } from '@tally/testing';
+import { TestAccessTokens, createTestDatabase, dropTestDatabase, expectEventually, freePort, infraFromEnv, sleep } from '@tally/testing';
 import { AppModule } from '../app.module';
 import type { NotificationServiceConfig } from '../config/notification.config';
 import { InAppRow, NotificationRepository } from '../notifications/notification.repository';
@@ -24,8 +22,7 @@ const infra = infraFromEnv();
 const run = randomBytes(4).toString('hex');
 const dbName = `it_notification_stream_${run}`;
 const topicPrefix = `it-ns-${run}.`;
-const jwt = new JwtService();
-const signingKey = { kid: `k-${run}`, ...generateKeyPairSync('ec', { namedCurve: 'P-256' }) } as { kid: string; privateKey: KeyObject; publicKey: KeyObject };
+const tokens = new TestAccessTokens(`k-${run}`);
 const repo = new NotificationRepository();
 
 let nr: NotificationRuntime;
@@ -49,10 +46,7 @@ beforeAll(async () => {
   runtime = nr.runtime;
   app = await bootstrapHttpService(runtime, AppModule.forRoot(nr), { port, host: '127.0.0.1' });
   pool = new Pool({ connectionString: databaseUrl, max: 2 });
-  const { kty, crv, x, y } = signingKey.publicKey.export({ format: 'jwk' });
-  await inTransaction(runtime.orm, (em) => new IdentityProjectionRepository({}).upsertSigningKey(em, {
-    kid: signingKey.kid, alg: 'ES256', status: 'active', createdAt: new Date().toISOString(), publicJwk: { kty: kty as 'EC', crv: crv as 'P-256', x: x!, y: y! },
-  }, new Date().toISOString()));
+  await tokens.announceTo(runtime.orm);
 });
 
 afterEach(() => {
@@ -79,11 +73,7 @@ afterAll(async () => {
 // ---- factories and helpers ---------------------------------------------------------------------
 
 function token(userId: string, ttlS = 900): string {
-  const now = Math.floor(Date.now() / 1000);
-  return jwt.sign(
-    { typ: 'access', sub: userId, role: 'user', username: `u${userId.slice(0, 8)}`, iss: 'tally-auth', aud: 'tally-api', iat: now, exp: now + ttlS, jti: randomUUID() },
-    { privateKey: signingKey.privateKey, algorithm: 'ES256', header: { alg: 'ES256', kid: signingKey.kid, typ: 'at+jwt' } as never },
-  );
+  return tokens.sign(userId, { ttlS });
 }
 
 interface SseEvent {

@@ -4,16 +4,13 @@
  * posting signed webhooks to /webhooks/stripe. Asserted on what the API answers and what the
  * database and the outbox hold.
  */
-import { KeyObject, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
-import { JwtService } from '@nestjs/jwt';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { currencyId } from '@tally/contracts';
-import { IdentityProjectionRepository } from '@tally/identity';
-import { inTransaction } from '@tally/persistence';
 import { RunningWorker, ServiceRuntime, bootstrapHttpService, startWorker } from '@tally/service-kit';
-import { LocalStripeServer, createTestDatabase, dropTestDatabase, expectEventually, freePort, infraFromEnv } from '@tally/testing';
+import { LocalStripeServer, TestAccessTokens, createTestDatabase, dropTestDatabase, expectEventually, freePort, infraFromEnv } from '@tally/testing';
 import { AppModule } from '../app.module';
 import type { PaymentServiceConfig } from '../config/payment.config';
 import type { PaymentWorkerConfig } from '../config/payment-worker.config';
@@ -25,8 +22,7 @@ const run = randomBytes(4).toString('hex');
 const dbName = `it_payment_webhooks_${run}`;
 const API_KEY = `sk_test_${run}_0123456789`;
 const topicPrefix = `it-pw-${run}.`;
-const jwt = new JwtService();
-const signingKey = { kid: `k-${run}`, ...generateKeyPairSync('ec', { namedCurve: 'P-256' }) } as { kid: string; privateKey: KeyObject; publicKey: KeyObject };
+const tokens = new TestAccessTokens(`k-${run}`);
 
 let stripe: LocalStripeServer;
 let runtime: ServiceRuntime<PaymentServiceConfig>;
@@ -54,10 +50,7 @@ beforeAll(async () => {
   app = await bootstrapHttpService(runtime, AppModule.forRoot(runtime), { port, host: '127.0.0.1', rawBody: true });
   worker = await startWorker(paymentWorkerOptions, { ...env, PORT: String(await freePort()), WORKER_CONCURRENCY: '5' });
   pool = new Pool({ connectionString: databaseUrl, max: 3 });
-  const { kty, crv, x, y } = signingKey.publicKey.export({ format: 'jwk' });
-  await inTransaction(runtime.orm, (em) => new IdentityProjectionRepository({}).upsertSigningKey(em, {
-    kid: signingKey.kid, alg: 'ES256', status: 'active', createdAt: new Date().toISOString(), publicJwk: { kty: kty as 'EC', crv: crv as 'P-256', x: x!, y: y! },
-  }, new Date().toISOString()));
+  await tokens.announceTo(runtime.orm);
 });
 
 afterAll(async () => {
@@ -88,11 +81,7 @@ beforeEach(() => {
 // ---- factories and helpers ---------------------------------------------------------------------
 
 function token(userId: string, role: 'user' | 'admin' = 'user'): string {
-  const now = Math.floor(Date.now() / 1000);
-  return jwt.sign(
-    { typ: 'access', sub: userId, role, username: `u${userId.slice(0, 8)}`, iss: 'tally-auth', aud: 'tally-api', iat: now, exp: now + 900, jti: randomUUID() },
-    { privateKey: signingKey.privateKey, algorithm: 'ES256', header: { alg: 'ES256', kid: signingKey.kid, typ: 'at+jwt' } as never },
-  );
+  return tokens.sign(userId, { role });
 }
 
 async function call(method: string, path: string, opts: { user?: string; admin?: boolean; body?: unknown; key?: string; headers?: Record<string, string>; raw?: string } = {}) {
