@@ -18,12 +18,21 @@ export class SmtpCatcher {
   private waiters: (() => void)[] = [];
   /** While true, every delivery is refused with a 4xx (the sender should retry later). */
   refusing = false;
+  /** Recipients whose mailbox does not exist here: refused at RCPT TO with 550 (a bounce: no retry can fix it). */
+  readonly unknownMailboxes = new Set<string>();
 
   async start(port = 0): Promise<number> {
     this.server = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS'],
       logger: false,
+      onRcptTo: (address, _session, callback) => {
+        if (this.unknownMailboxes.has(address.address.toLowerCase())) {
+          callback(Object.assign(new Error('5.1.1 mailbox unavailable'), { responseCode: 550 }));
+          return;
+        }
+        callback();
+      },
       onData: (stream, session, callback) => {
         if (this.refusing) {
           stream.resume();

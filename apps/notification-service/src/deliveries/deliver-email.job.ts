@@ -148,7 +148,7 @@ export class DeliverEmailJobProcessor extends JobProcessor<JobName.DeliverEmail,
       } catch (err) {
         const error = describe(err);
         if (isPermanentSmtpError(err)) {
-          await unit.fail(d, { error, recipient: to.email, attempt, at: this.clock(), reason: 'smtp_permanent' });
+          await unit.fail(d, { error, recipient: to.email, attempt, at: this.clock(), reason: 'smtp_permanent', bounced: true });
           failure = new UnrecoverableError(error);
           log.error({ err: error }, 'SMTP server refused the email permanently');
           return { outcome: 'rejected', reason: error };

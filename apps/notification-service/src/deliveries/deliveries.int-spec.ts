@@ -155,6 +155,27 @@ describe('notification deliveries (PostgreSQL, Redis, SMTP)', () => {
     expect(logs).toEqual([{ delivery_method: 'email', status: 'sent', recipient: bob.email, external_id: expect.any(String) }]);
   });
 
+  it('a mailbox the recipient\'s server refuses (SMTP 550) is a bounce: logged `bounced`, the delivery failed, never retried or sent', async () => {
+    const ann = await person('Ann');
+    const gus = await person('Gus');
+    smtp.unknownMailboxes.add(gus.email.toLowerCase());
+    try {
+      await notify(ann.id, [expenseAdded(gus.id, 'Bounce')]);
+      const [row] = await deliveriesOf(gus.id);
+      // a permanent refusal fails the job without retries (BullMQ's UnrecoverableError)
+      await expect(emailJob.process(jobOf(row.id))).rejects.toThrow(/550|mailbox unavailable/);
+      expect(await emailJob.process(jobOf(row.id))).toMatchObject({ outcome: 'skipped' });
+      expect((await deliveriesOf(gus.id)).map((r) => r.status)).toEqual(['failed']);
+      const logs = (await pool.query(
+        `SELECT l.status, l.recipient, l.error_message FROM notification_logs l JOIN notifications n ON n.id = l.notification_id WHERE n.user_id = $1`, [gus.id],
+      )).rows;
+      expect(logs).toEqual([{ status: 'bounced', recipient: gus.email, error_message: expect.stringMatching(/550|mailbox unavailable/) }]);
+      expect(smtp.to(gus.email)).toEqual([]);
+    } finally {
+      smtp.unknownMailboxes.clear();
+    }
+  });
+
   it('a disabled type stores and sends nothing; in-app off keeps it out of the inbox but still emails', async () => {
     const ann = await person('Ann');
     const cy = await person('Cy');

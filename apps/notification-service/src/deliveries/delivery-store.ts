@@ -41,8 +41,8 @@ export interface DeliveryUnit {
   markSent(d: Delivery, r: { externalId?: string; recipient: string; attempt: number; at: Date }): Promise<void>;
   /** One failed attempt that may succeed later: attempts+1, last_error; log `failed`; the delivery stays scheduled. */
   recordFailure(d: Delivery, f: { error: string; recipient: string; attempt: number; at: Date }): Promise<void>;
-  /** Failed, and no retry can help (e.g. the push subscription is gone): delivery `failed`; log `failed` with the reason. */
-  fail(d: Delivery, f: { error: string; recipient: string; attempt: number; at: Date; reason: string }): Promise<void>;
+  /** Failed, and no retry can help (e.g. the push subscription is gone): delivery `failed`; log `failed` with the reason (`bounced` when the recipient's server refused it). */
+  fail(d: Delivery, f: { error: string; recipient: string; attempt: number; at: Date; reason: string; bounced?: boolean }): Promise<void>;
   /** Nothing to send any more (device gone or inactive, notification read or gone, channel not configured): delivery `skipped`; log `skipped`. */
   skip(d: Delivery, s: { reason: string; recipient?: string; at: Date }): Promise<void>;
 }
@@ -175,10 +175,11 @@ class SqlDeliveryUnit implements DeliveryUnit {
     await this.em.flush();
   }
 
-  async fail(d: Delivery, f: { error: string; recipient: string; attempt: number; at: Date; reason: string }): Promise<void> {
+  /** The delivery failed for good; `bounced`: the recipient's server refused it (an SMTP 5xx), logged as `bounced`. */
+  async fail(d: Delivery, f: { error: string; recipient: string; attempt: number; at: Date; reason: string; bounced?: boolean }): Promise<void> {
     const error = f.error.slice(0, MAX_ERROR);
     await setDelivery(this.em, d, { status: 'failed', attempt: true, error }, f.at);
-    log(this.em, d, 'failed', f.recipient, { errorMessage: error, retryCount: f.attempt - 1, metadata: { reason: f.reason, final: true } }, f.at);
+    log(this.em, d, f.bounced ? 'bounced' : 'failed', f.recipient, { errorMessage: error, retryCount: f.attempt - 1, metadata: { reason: f.reason, final: true } }, f.at);
     await settleNotification(this.em, d.notificationId, { attempt: { at: f.at, error } });
     await this.em.flush();
   }
