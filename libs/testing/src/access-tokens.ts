@@ -1,15 +1,13 @@
 import { KeyObject, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { JwtService } from '@nestjs/jwt';
-import { IdentityProjectionRepository } from '@tally/identity';
-import { inTransaction } from '@tally/persistence';
-
-type Orm = Parameters<typeof inTransaction>[0];
 
 /**
  * Access tokens as auth-service signs them (ES256 through @nestjs/jwt, `kid`, issuer, audience,
  * `at+jwt`), with a key pair of the test's own, for integration specs that boot one service without
- * auth: `announceTo` puts the public key in that service's identity projection, as auth's
- * signing_key.published would, so the service's real guard verifies the tokens.
+ * auth: `announcement()` is the key as auth's signing_key.published carries it, for the spec to put in
+ * that service's identity projection, so the service's real guard verifies the tokens:
+ * `await inTransaction(orm, (em) => new IdentityProjectionRepository({}).upsertSigningKey(em, tokens.announcement(), at))`.
+ * (libs/testing imports no @tally library at run time: identity's and persistence's own specs use it.)
  */
 export class TestAccessTokens {
   private readonly keys: { privateKey: KeyObject; publicKey: KeyObject } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -17,13 +15,10 @@ export class TestAccessTokens {
 
   constructor(readonly kid = `k-${randomBytes(4).toString('hex')}`) {}
 
-  /** Makes the key known (active) to the service whose ORM this is. */
-  async announceTo(orm: Orm): Promise<void> {
-    const { kty, crv, x, y } = this.keys.publicKey.export({ format: 'jwk' });
-    const now = new Date().toISOString();
-    await inTransaction(orm, (em) => new IdentityProjectionRepository({}).upsertSigningKey(em, {
-      kid: this.kid, alg: 'ES256', status: 'active', createdAt: now, publicJwk: { kty: kty as 'EC', crv: crv as 'P-256', x: x!, y: y! },
-    }, now));
+  /** The key, active, as auth announces it (the shape IdentityProjectionRepository.upsertSigningKey takes). */
+  announcement(): { kid: string; alg: 'ES256'; status: 'active'; createdAt: string; publicJwk: { kty: 'EC'; crv: 'P-256'; x: string; y: string } } {
+    const { x, y } = this.keys.publicKey.export({ format: 'jwk' });
+    return { kid: this.kid, alg: 'ES256', status: 'active', createdAt: new Date().toISOString(), publicJwk: { kty: 'EC', crv: 'P-256', x: x!, y: y! } };
   }
 
   /** An access token of `userId` (role `user` unless said; valid `ttlS` seconds, 900 by default). */

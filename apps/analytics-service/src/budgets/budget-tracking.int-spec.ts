@@ -11,6 +11,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Pool } from 'pg';
 import { loadConfig } from '@tally/config';
 import type { BudgetEventData, ExpenseEventData } from '@tally/contracts';
+import { IdentityProjectionRepository } from '@tally/identity';
 import { budgetPeriodOn } from '@tally/money';
 import { inTransaction } from '@tally/persistence';
 import { ServiceRuntime, bootstrapHttpService } from '@tally/service-kit';
@@ -44,7 +45,7 @@ beforeAll(async () => {
   app = await bootstrapHttpService(runtime, AppModule.forRoot(runtime), { port, host: '127.0.0.1' });
   handlers = app.get(BudgetTrackingHandlers);
   pool = new Pool({ connectionString: databaseUrl, max: 2 });
-  await tokens.announceTo(runtime.orm);
+  await inTransaction(runtime.orm, (em) => new IdentityProjectionRepository({}).upsertSigningKey(em, tokens.announcement(), new Date().toISOString()));
 });
 
 afterAll(async () => {

@@ -8,7 +8,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Pool } from 'pg';
 import { loadConfig } from '@tally/config';
+import { IdentityProjectionRepository } from '@tally/identity';
 import { budgetPeriodOn } from '@tally/money';
+import { inTransaction } from '@tally/persistence';
 import { ServiceRuntime, bootstrapHttpService } from '@tally/service-kit';
 import { TestAccessTokens, createTestDatabase, dropTestDatabase, freePort, infraFromEnv } from '@tally/testing';
 import { AppModule } from '../app.module';
@@ -38,7 +40,7 @@ beforeAll(async () => {
   runtime = await ServiceRuntime.create({ name: 'expense-service', config, entities, migrations, relay: false });
   app = await bootstrapHttpService(runtime, AppModule.forRoot(runtime), { port, host: '127.0.0.1' });
   pool = new Pool({ connectionString: databaseUrl, max: 2 });
-  await tokens.announceTo(runtime.orm);
+  await inTransaction(runtime.orm, (em) => new IdentityProjectionRepository({}).upsertSigningKey(em, tokens.announcement(), new Date().toISOString()));
 });
 
 afterAll(async () => {

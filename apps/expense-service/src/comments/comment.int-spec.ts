@@ -8,6 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Pool } from 'pg';
 import { loadConfig } from '@tally/config';
+import { IdentityProjectionRepository } from '@tally/identity';
 import { inTransaction } from '@tally/persistence';
 import { FriendshipProjectionRepository, MembershipProjectionRepository } from '@tally/projections';
 import { ServiceRuntime, bootstrapHttpService } from '@tally/service-kit';
@@ -39,7 +40,7 @@ beforeAll(async () => {
   runtime = await ServiceRuntime.create({ name: 'expense-service', config, entities, migrations, relay: false });
   app = await bootstrapHttpService(runtime, AppModule.forRoot(runtime), { port, host: '127.0.0.1' });
   pool = new Pool({ connectionString: databaseUrl, max: 2 });
-  await tokens.announceTo(runtime.orm);
+  await inTransaction(runtime.orm, (em) => new IdentityProjectionRepository({}).upsertSigningKey(em, tokens.announcement(), new Date().toISOString()));
 });
 
 afterAll(async () => {

@@ -12,7 +12,8 @@ import { Pool } from 'pg';
 import pino from 'pino';
 import { loadConfig } from '@tally/config';
 import { Queues } from '@tally/contracts';
-import { identityEntities, identitySources } from '@tally/identity';
+import { IdentityProjectionRepository, identityEntities, identitySources } from '@tally/identity';
+import { inTransaction } from '@tally/persistence';
 import { ServiceKitModule, ServiceRuntime, bootstrapHttpService } from '@tally/service-kit';
 import { TestAccessTokens, createTestDatabase, dropTestDatabase, freePort, infraFromEnv } from '@tally/testing';
 import { NotificationServiceConfig } from '../config/notification.config';
@@ -68,7 +69,7 @@ beforeAll(async () => {
   }
   app = await bootstrapHttpService(runtime, OperationsApp.forRoot(), { port, host: '127.0.0.1' });
   pool = new Pool({ connectionString: databaseUrl, max: 2 });
-  await tokens.announceTo(runtime.orm);
+  await inTransaction(runtime.orm, (em) => new IdentityProjectionRepository({}).upsertSigningKey(em, tokens.announcement(), new Date().toISOString()));
   for (const name of [Queues.pushDelivery, Queues.emailDelivery]) queues[name] = new Queue(name, { connection: { url: infra.redisUrl }, prefix });
 });
 

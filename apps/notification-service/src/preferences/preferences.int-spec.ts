@@ -9,7 +9,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Pool } from 'pg';
 import { loadConfig } from '@tally/config';
-import { identityEntities, identitySources } from '@tally/identity';
+import { IdentityProjectionRepository, identityEntities, identitySources } from '@tally/identity';
+import { inTransaction } from '@tally/persistence';
 import { ServiceKitModule, ServiceRuntime, bootstrapHttpService } from '@tally/service-kit';
 import { TestAccessTokens, createTestDatabase, dropTestDatabase, freePort, infraFromEnv } from '@tally/testing';
 import { NotificationServiceConfig } from '../config/notification.config';
@@ -48,7 +49,7 @@ beforeAll(async () => {
   runtime = await ServiceRuntime.create({ name: 'notification-service', config, entities: [...entities, ...identityEntities], migrations, relay: false });
   app = await bootstrapHttpService(runtime, PreferencesApp.forRoot(runtime), { port, host: '127.0.0.1' });
   pool = new Pool({ connectionString: databaseUrl, max: 2 });
-  await tokens.announceTo(runtime.orm);
+  await inTransaction(runtime.orm, (em) => new IdentityProjectionRepository({}).upsertSigningKey(em, tokens.announcement(), new Date().toISOString()));
 });
 
 afterAll(async () => {

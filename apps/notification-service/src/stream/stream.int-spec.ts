@@ -9,6 +9,7 @@ import http from 'node:http';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
+import { IdentityProjectionRepository } from '@tally/identity';
 import { inTransaction } from '@tally/persistence';
 import { ServiceRuntime, bootstrapHttpService } from '@tally/service-kit';
 import { TestAccessTokens, createTestDatabase, dropTestDatabase, expectEventually, freePort, infraFromEnv, sleep } from '@tally/testing';
@@ -46,7 +47,7 @@ beforeAll(async () => {
   runtime = nr.runtime;
   app = await bootstrapHttpService(runtime, AppModule.forRoot(nr), { port, host: '127.0.0.1' });
   pool = new Pool({ connectionString: databaseUrl, max: 2 });
-  await tokens.announceTo(runtime.orm);
+  await inTransaction(runtime.orm, (em) => new IdentityProjectionRepository({}).upsertSigningKey(em, tokens.announcement(), new Date().toISOString()));
 });
 
 afterEach(() => {

@@ -9,6 +9,8 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { currencyId } from '@tally/contracts';
+import { IdentityProjectionRepository } from '@tally/identity';
+import { inTransaction } from '@tally/persistence';
 import { RunningWorker, ServiceRuntime, bootstrapHttpService, startWorker } from '@tally/service-kit';
 import { LocalStripeServer, TestAccessTokens, createTestDatabase, dropTestDatabase, expectEventually, freePort, infraFromEnv } from '@tally/testing';
 import { AppModule } from '../app.module';
@@ -50,7 +52,7 @@ beforeAll(async () => {
   app = await bootstrapHttpService(runtime, AppModule.forRoot(runtime), { port, host: '127.0.0.1', rawBody: true });
   worker = await startWorker(paymentWorkerOptions, { ...env, PORT: String(await freePort()), WORKER_CONCURRENCY: '5' });
   pool = new Pool({ connectionString: databaseUrl, max: 3 });
-  await tokens.announceTo(runtime.orm);
+  await inTransaction(runtime.orm, (em) => new IdentityProjectionRepository({}).upsertSigningKey(em, tokens.announcement(), new Date().toISOString()));
 });
 
 afterAll(async () => {
