@@ -12,7 +12,7 @@ import { Pool } from 'pg';
 import { loadConfig } from '@tally/config';
 import type { BudgetEventData, ExpenseEventData } from '@tally/contracts';
 import { IdentityProjectionRepository } from '@tally/identity';
-import { budgetPeriodOn } from '@tally/money';
+import { budgetPeriodOn, formatAmount, parseAmount } from '@tally/money';
 import { inTransaction } from '@tally/persistence';
 import { ServiceRuntime, bootstrapHttpService } from '@tally/service-kit';
 import { TestAccessTokens, createTestDatabase, dropTestDatabase, freePort, infraFromEnv } from '@tally/testing';
@@ -81,8 +81,8 @@ function budget(userId: string, over: Partial<BudgetEventData> = {}): BudgetEven
 }
 
 function expense(shares: [string, string][], over: Partial<ExpenseEventData> = {}): ExpenseEventData {
-  const total = shares.reduce((s, [, a]) => s + Math.round(Number(a) * 100), 0); // test data only: the event's amount field
-  const amount = (over.amount as string | undefined) ?? `${Math.floor(total / 100)}.${String(total % 100).padStart(2, '0')}`;
+  const total = shares.reduce((s, [, a]) => s + parseAmount(a, 2), 0n);
+  const amount = (over.amount as string | undefined) ?? formatAmount(total, 2);
   return {
     expenseId: randomUUID(), groupId: randomUUID(), title: 'Dinner', amount, currency: 'EUR', expenseDate: today(), categoryId: FOOD, splitType: 'exact',
     payers: [{ userId: shares[0][0], amount }], shares: shares.map(([userId, a]) => ({ userId, amount: a })), isApproved: true, isDeleted: false,
