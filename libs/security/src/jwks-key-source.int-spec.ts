@@ -10,6 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { KeyObject, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { JwtService } from '@nestjs/jwt';
 import { AccessTokenVerifier, InvalidTokenError } from './jwt';
+import { JwksKeySource } from './jwks-key-source';
+import { VerifiedTokenCache } from './token-cache';
 
 const ISSUER = 'tally-auth';
 const AUDIENCE = 'tally-api';
@@ -142,5 +144,25 @@ describe('the gateway key source (JWKS over HTTP) when the JWKS endpoint fails',
     await outcome(verifier, sign(a)); // the refresh this triggers may still answer from the old set
     await new Promise((r) => setTimeout(r, 200));
     expect(await outcome(verifier, sign(a))).toBe('invalid');
+  });
+
+  it('peekKey answers from the set in hand only, and stops answering for a key the endpoint stopped listing', async () => {
+    const a = makeKey();
+    served = [a];
+    const verifier = new AccessTokenVerifier({ jwksUrl: url }, { issuer: ISSUER, audience: AUDIENCE, cache: new VerifiedTokenCache() });
+    const keys = verifier.keys as JwksKeySource;
+    expect(keys.peekKey(a.kid)).toBeUndefined(); // nothing fetched yet: only getKey can tell
+    const token = sign(a);
+    expect(await outcome(verifier, token)).toBe('ok');
+    expect(keys.peekKey(a.kid)).toBeInstanceOf(KeyObject);
+    expect(verifier.verifyCached(token)?.sub).toBeDefined();
+
+    served = []; // revoked: it leaves the JWKS; peekKey starts the due refresh in the background
+    later(11 * MINUTE);
+    keys.peekKey(a.kid);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(keys.peekKey(a.kid)).toBeUndefined();
+    expect(verifier.verifyCached(token)).toBeUndefined();
+    expect(await outcome(verifier, token)).toBe('invalid');
   });
 });

@@ -56,12 +56,9 @@ export class JwksKeySource implements PublicKeySource {
   }
 
   async getKey(kid: string): Promise<KeyObject | null> {
+    const known = this.peekKey(kid);
+    if (known) return known;
     const now = Date.now();
-    const known = this.keys.get(kid);
-    if (known) {
-      if (now - this.fetchedAt >= this.refreshMs && now >= this.nextAttemptAt) void this.refresh().catch(() => undefined);
-      return known;
-    }
     const stale = now - this.fetchedAt >= this.refreshMs;
     if (this.inflight) await this.inflight.catch(() => undefined);
     else if (now >= this.nextAttemptAt && (stale || now - this.lastAttemptAt >= this.unknownKidMinIntervalMs)) await this.refresh().catch(() => undefined);
@@ -69,6 +66,16 @@ export class JwksKeySource implements PublicKeySource {
     if (found) return found;
     if (!this.healthy) throw new SigningKeysUnavailableError();
     return null;
+  }
+
+  /** The key if the set in hand has it (a due refresh starts in the background, as with getKey); else undefined: ask getKey. */
+  peekKey(kid: string): KeyObject | undefined {
+    const known = this.keys.get(kid);
+    if (known) {
+      const now = Date.now();
+      if (now - this.fetchedAt >= this.refreshMs && now >= this.nextAttemptAt) void this.refresh().catch(() => undefined);
+    }
+    return known;
   }
 
   onKeyDropped(listener: (kid: string) => void): void {

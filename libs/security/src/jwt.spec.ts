@@ -30,6 +30,10 @@ class MemoryKeys implements PublicKeySource {
     if (this.unavailable) throw new SigningKeysUnavailableError();
     return this.keys.get(kid) ?? null;
   }
+  /** Answers at once, as JwksKeySource does from the set in hand. */
+  peekKey(kid: string): KeyObject | undefined {
+    return this.unavailable ? undefined : this.keys.get(kid);
+  }
 }
 
 const b64url = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
@@ -216,6 +220,42 @@ describe('AccessTokenVerifier with a VerifiedTokenCache', () => {
     expect((await rejection(a, cached)).message).toBe('unknown signing key');
     cached.forgetKey(key.kid);
     expect(cache.size).toBe(0);
+  });
+
+  it('answers a token it verified before without waiting (verifyCached), and nothing else', async () => {
+    const token = sign();
+    const forged = `${token.slice(0, -4)}AAAA`;
+    expect(cached.verifyCached(token)).toBeUndefined(); // never verified: only verify() decides
+    const claims = await cached.verify(token);
+    expect(cached.verifyCached(token)).toEqual(claims);
+    expect(cached.verifyCached(forged)).toBeUndefined();
+    // Its key gone from the source (revoked): no answer, and verify() refuses it.
+    source.keys.delete(key.kid);
+    expect(cached.verifyCached(token)).toBeUndefined();
+    expect((await rejection(token, cached)).message).toBe('unknown signing key');
+  });
+
+  it('verifyCached stops answering when the token expires', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const token = sign(claims({ iat: now - 60, exp: now + 1 }));
+    await cached.verify(token);
+    expect(cached.verifyCached(token)).toBeDefined();
+    jest.useFakeTimers({ now: Date.now() + 7000, doNotFake: ['nextTick', 'setImmediate'] });
+    try {
+      expect(cached.verifyCached(token)).toBeUndefined();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('verifyCached never answers without a cache, or from a source that cannot answer at once', async () => {
+    const token = sign();
+    await verifier.verify(token);
+    expect(verifier.verifyCached(token)).toBeUndefined();
+    const slow: PublicKeySource = { getKey: async (kid) => source.keys.get(kid) ?? null };
+    const noPeek = new AccessTokenVerifier(slow, { issuer: ISSUER, audience: AUDIENCE, cache: new VerifiedTokenCache() });
+    await noPeek.verify(token);
+    expect(noPeek.verifyCached(token)).toBeUndefined();
   });
 
   it('is bounded: the least recently used token leaves first', async () => {

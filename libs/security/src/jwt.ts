@@ -82,6 +82,17 @@ export class AccessTokenVerifier {
     if (cache) this.keys.onKeyDropped?.((kid) => cache.dropKid(kid));
   }
 
+  /**
+   * A token verified before, answered without waiting: its claims when the cache holds it and its key
+   * source can say at once that the key still verifies (`peekKey`); otherwise undefined, and `verify`
+   * decides. Never verifies anything itself, so undefined says nothing about the token.
+   */
+  verifyCached(token: string): AccessTokenClaims | undefined {
+    if (!this.cache || !this.keys.peekKey) return undefined;
+    const hit = this.cache.get(VerifiedTokenCache.keyOf(token));
+    return hit && this.keys.peekKey(hit.kid) ? hit.claims : undefined;
+  }
+
   async verify(token: string): Promise<AccessTokenClaims> {
     const cacheKey = this.cache ? VerifiedTokenCache.keyOf(token) : '';
     const hit = this.cache?.get(cacheKey);

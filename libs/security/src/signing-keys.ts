@@ -48,11 +48,14 @@ export class SigningKeysUnavailableError extends Error {
  * Where the verifier gets public keys.
  * - `getKey`: the key for a `kid`, or null when there is none that may verify now (unknown, revoked,
  *   retired too long ago): the token is invalid. Throws SigningKeysUnavailableError when it cannot tell.
+ * - `peekKey` (optional): the same answer without waiting, when it is already in hand (a key that may
+ *   verify now); undefined when only `getKey` can tell. Lets a cached token be answered synchronously.
  * - `onKeyDropped`: told the kid of a key that stopped verifying, so caches of what it verified drop it.
  * - `invalidate`: forget what is cached about a kid (its state changed); the next use reads it again.
  */
 export interface PublicKeySource {
   getKey(kid: string): Promise<KeyObject | null>;
+  peekKey?(kid: string): KeyObject | undefined;
   onKeyDropped?(listener: (kid: string) => void): void;
   invalidate?(kid: string): void;
 }

@@ -252,6 +252,37 @@ describe('RateLimiter reserving blocks (leases) in real Redis', () => {
     expect(limiter.redisCalls).toBe(10);
   });
 
+  it('checkNow answers from the lease in hand without a promise, the same decisions as check, never past the limit', async () => {
+    const p = policy('user', 40, 60_000); // blocks of at most 4
+    const limiter = leasing();
+    const other = leasing();
+    const c = { policy: p, key: 'user:e' };
+    expect(limiter.checkNow(c)).toBeUndefined(); // no lease yet: only check() can decide
+    let allowed = 0;
+    let now = 0;
+    let refusedNow: ReturnType<RateLimiter['checkNow']>;
+    for (let i = 0; i < 60; i++) {
+      const quick = limiter.checkNow(c);
+      if (quick) {
+        now++;
+        if (quick.allowed) allowed++;
+        else refusedNow = quick;
+        continue;
+      }
+      if ((await limiter.check([c], 'open')).allowed) allowed++;
+    }
+    // Most were answered at once, and the two paths together let exactly the limit through.
+    expect(now).toBeGreaterThan(25);
+    expect(allowed).toBe(40);
+    // A refusal is remembered for the lease's time and answered at once, with the time to wait.
+    expect(refusedNow!.allowed).toBe(false);
+    expect(refusedNow!.quotas[0].retryMs).toBeGreaterThan(0);
+    expect((await other.check([c], 'open')).allowed).toBe(false);
+    // Quotas that are never leased are left to check().
+    expect(limiter.checkNow({ policy: policy('login-account', 5, 60_000), key: 'acct:e' })).toBeUndefined();
+    expect(new RateLimiter({ prefix, timeoutMs: 100, logger, batchMax: 16 }).checkNow(c)).toBeUndefined();
+  });
+
   it('with batchMax 1 asks Redis for every request, as before', async () => {
     const limiter = leasing({ batchMax: 1 });
     const check = [{ policy: policy('user', 10_000, 60_000), key: 'user:d' }];
