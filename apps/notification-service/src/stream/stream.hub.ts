@@ -2,11 +2,14 @@ import type { ServerResponse } from 'node:http';
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
+import { PgChannelListener } from '@tally/persistence';
 import { ServiceRuntime } from '@tally/service-kit';
 import { DEFAULT_STREAM_SETTINGS, NotificationStream, StreamSettings } from './notification-stream';
-import { NotificationListener } from './notification.listener';
+import { NOTIFICATIONS_CHANNEL } from './notify';
 import { StreamErrors } from './stream.exceptions';
 import { NotificationStreamReader } from './stream.reader';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Optional overrides of DEFAULT_STREAM_SETTINGS. */
 export const STREAM_SETTINGS = Symbol('STREAM_SETTINGS');
@@ -21,7 +24,7 @@ export const STREAM_SETTINGS = Symbol('STREAM_SETTINGS');
 export class NotificationStreamHub implements OnApplicationBootstrap, OnModuleDestroy {
   readonly settings: StreamSettings;
   private readonly byUser = new Map<string, Set<NotificationStream>>();
-  private readonly listener: NotificationListener;
+  private readonly listener: PgChannelListener;
   private readonly logger: Logger;
   private closing = false;
 
@@ -33,10 +36,15 @@ export class NotificationStreamHub implements OnApplicationBootstrap, OnModuleDe
   ) {
     this.settings = { ...DEFAULT_STREAM_SETTINGS, ...(settings ?? {}) };
     this.logger = runtime.logger.child({ component: 'notification-stream' });
-    this.listener = new NotificationListener({
+    this.listener = new PgChannelListener({
       databaseUrl: runtime.config.DATABASE_URL,
+      channel: NOTIFICATIONS_CHANNEL,
+      applicationName: 'notification-stream-listener',
       logger: this.logger,
-      onUser: (userId) => this.byUser.get(userId)?.forEach((s) => s.wake()),
+      // The payload is a user's id; anything else is not ours to act on.
+      onPayload: (payload) => {
+        if (UUID.test(payload)) this.byUser.get(payload.toLowerCase())?.forEach((s) => s.wake());
+      },
       onConnected: () => this.byUser.forEach((set) => set.forEach((s) => s.wake())),
     });
     // Without it streams still open but only catch up when it is back: slower, not broken.
