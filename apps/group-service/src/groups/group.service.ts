@@ -15,6 +15,7 @@ import { CreateGroupDto, ListGroupsQueryDto, UpdateGroupDto } from './dto/group.
 import { Group } from './group.entity';
 import { GroupEvents } from './group.events';
 import { GroupErrors } from './group.exceptions';
+import { GroupListCache } from './group-list-cache';
 import { GroupRepository } from './group.repository';
 import { GroupView, toGroupView } from './group.view';
 import { newInviteCode } from './invite-code';
@@ -36,6 +37,7 @@ export class GroupService {
     private readonly activity: ActivityService,
     private readonly users: IdentityProjectionRepository,
     private readonly outbox: OutboxWriter,
+    private readonly listCache: GroupListCache,
   ) {}
 
   async create(me: string, dto: CreateGroupDto): Promise<GroupView> {
@@ -65,9 +67,14 @@ export class GroupService {
     }));
   }
 
+  /** The caller's groups, a page at a time; answered from GroupListCache while nothing in them changed. */
   async list(me: string, q: ListGroupsQueryDto): Promise<CursorPage<GroupView>> {
-    const rows = await this.groups.findForMember(freshEm(this.orm), me, { status: q.status ?? 'active', q: q.q, after: decodeCursor(q.cursor), take: q.limit + 1 });
-    return cursorPage(rows, q.limit, (r) => ({ at: r.group.createdAt, id: r.group.id }), (r) => toGroupView(r.group, r.role));
+    const status = q.status ?? 'active';
+    const key = `${status}\n${q.limit}\n${q.cursor ?? ''}\n${q.q ?? ''}`;
+    return this.listCache.read(me, key, async () => {
+      const rows = await this.groups.findForMember(freshEm(this.orm), me, { status, q: q.q, after: decodeCursor(q.cursor), take: q.limit + 1 });
+      return cursorPage(rows, q.limit, (r) => ({ at: r.group.createdAt, id: r.group.id }), (r) => toGroupView(r.group, r.role));
+    });
   }
 
   async get(me: string, id: string): Promise<GroupView> {

@@ -5,6 +5,7 @@ import { Migration20261202000100_group_domain } from './Migration20261202000100_
 import { Migration20261203000100_group_settings_and_expense_totals } from './Migration20261203000100_group_settings_and_expense_totals';
 import { Migration20261205000100_applied_settlements } from './Migration20261205000100_applied_settlements';
 import { Migration20261208000100_signing_key_token_lifetime } from './Migration20261208000100_signing_key_token_lifetime';
+import { Migration20261209000100_group_list_notify } from './Migration20261209000100_group_list_notify';
 
 /** Applied in this order; never edit a shipped migration, add a new one. */
 export const migrations: MigrationEntry[] = [
@@ -14,4 +15,5 @@ export const migrations: MigrationEntry[] = [
   { name: 'Migration20261203000100_group_settings_and_expense_totals', class: Migration20261203000100_group_settings_and_expense_totals },
   { name: 'Migration20261205000100_applied_settlements', class: Migration20261205000100_applied_settlements },
   { name: 'Migration20261208000100_signing_key_token_lifetime', class: Migration20261208000100_signing_key_token_lifetime },
+  { name: 'Migration20261209000100_group_list_notify', class: Migration20261209000100_group_list_notify },
 ];
