@@ -1,5 +1,6 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { Observable, tap } from 'rxjs';
+import { Injectable, OnApplicationBootstrap, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
@@ -19,6 +20,7 @@ interface UserPages {
 
 /** Pages kept per user (the default list, an archived tab, a search or two): the oldest query leaves first. */
 const PAGES_PER_USER = 8;
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -32,7 +34,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  *   replica may still answer the previous list; nothing else is cached (a group, its members,
  *   expenses and balances are always read from the database, with their access checks).
  * - A change made through this replica is visible to its next read at once: every state-changing
- *   HTTP request handled here drops the whole cache before its response is sent (GroupListCacheReset).
+ *   HTTP request handled here drops the whole cache before its response is sent (an onSend hook: its
+ *   own NOTIFY may arrive a moment after the client's next read). Such requests are rare next to
+ *   list reads, so dropping everything costs little. (A Fastify hook, not a Nest interceptor: any
+ *   global interceptor puts Nest's interceptor chain, rxjs and an AsyncResource per request, on
+ *   every read, which cost more than the cache saved.)
  * - A read that started before a change and finished after it is not stored (its user's pages
  *   were replaced meanwhile).
  * - NOTIFYs are lost while the LISTEN connection is down: the cache is then off (every read goes to
@@ -40,7 +46,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * - Bounded: GROUP_LIST_CACHE_MB of pages (approximate JSON size) and GROUP_LIST_CACHE_TTL_MS per user.
  */
 @Injectable()
-export class GroupListCache implements OnApplicationBootstrap, OnModuleDestroy {
+export class GroupListCache implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly users?: LRUCache<string, UserPages>;
   private readonly listener?: PgChannelListener;
   private readonly reads: Counter<'result'>;
@@ -48,7 +54,7 @@ export class GroupListCache implements OnApplicationBootstrap, OnModuleDestroy {
   private listening = false;
   private nextId = 1;
 
-  constructor(runtime: ServiceRuntime<GroupServiceConfig>) {
+  constructor(runtime: ServiceRuntime<GroupServiceConfig>, @Optional() private readonly http?: HttpAdapterHost) {
     const { config } = runtime;
     this.logger = runtime.logger.child({ component: 'group-list-cache' });
     this.reads = new Counter({
@@ -91,6 +97,15 @@ export class GroupListCache implements OnApplicationBootstrap, OnModuleDestroy {
   /** Whether reads are answered from memory now. */
   get active(): boolean {
     return this.users !== undefined && this.listening;
+  }
+
+  onModuleInit(): void {
+    // Before the server is ready: Fastify applies a root hook to every route.
+    const fastify = this.http?.httpAdapter?.getInstance?.() as FastifyInstance | undefined;
+    fastify?.addHook('onSend', (req, _reply, payload, done) => {
+      if (!READS.has(req.method)) this.clear();
+      done(null, payload);
+    });
   }
 
   onApplicationBootstrap(): void {
@@ -167,20 +182,3 @@ export class GroupListCache implements OnApplicationBootstrap, OnModuleDestroy {
   }
 }
 
-const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
-
-/**
- * Read-your-writes on this replica: a state-changing HTTP request handled here drops every cached
- * list before its response is sent (its own NOTIFY may arrive a moment after the client's next read).
- * Such requests are rare next to list reads, so dropping everything costs little.
- */
-@Injectable()
-export class GroupListCacheReset implements NestInterceptor {
-  constructor(private readonly cache: GroupListCache) {}
-
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (context.getType() !== 'http' || READS.has(context.switchToHttp().getRequest<{ method: string }>().method)) return next.handle();
-    // Both ways: a request that failed after its transaction committed changed things too.
-    return next.handle().pipe(tap({ next: () => this.cache.clear(), error: () => this.cache.clear() }));
-  }
-}

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { IdentityModule } from '@tally/identity';
 import { GroupAccess } from '../access/group-access';
 import { ActivityController } from '../activities/activity.controller';
@@ -16,7 +15,7 @@ import { MembershipController } from '../memberships/membership.controller';
 import { MembershipRepository } from '../memberships/membership.repository';
 import { MembershipService } from '../memberships/membership.service';
 import { GroupController } from './group.controller';
-import { GroupListCache, GroupListCacheReset } from './group-list-cache';
+import { GroupListCache } from './group-list-cache';
 import { GroupRepository } from './group.repository';
 import { GroupService } from './group.service';
 
@@ -33,7 +32,7 @@ import { GroupService } from './group.service';
   providers: [
     GroupAccess, GroupRepository, GroupService, MembershipRepository, MembershipService, InvitationRepository, InvitationService,
     ActivityRepository, ActivityService, MemberBalanceRepository, AppliedSettlementRepository,
-    GroupListCache, { provide: APP_INTERCEPTOR, useClass: GroupListCacheReset },
+    GroupListCache,
   ],
   exports: [InvitationService],
 })
