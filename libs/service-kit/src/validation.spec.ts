@@ -1,7 +1,8 @@
 import { Body, Controller, Get, Module, Param, Patch, Query } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { IsOptional, IsString, validateSync } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsArray, IsIn, IsInt, IsOptional, IsString, Max, Min, ValidateBy, validateSync } from 'class-validator';
 import type { FastifyInstance } from 'fastify';
 import { PROBLEM_CONTENT_TYPE, ProblemDetailsFilter, frameworkErrorsAsProblems } from './problem';
 import {
@@ -147,5 +148,58 @@ describe('isWellFormedQuery', () => {
     expect(isWellFormedQuery('q=%E0%A4')).toBe(false); // truncated sequence
     expect(isWellFormedQuery('q=%00')).toBe(false);
     expect(isWellFormedQuery('q=100%')).toBe(false);
+  });
+});
+
+describe('query DTOs validated once per distinct query', () => {
+  let checks = 0;
+  const Counted = () => ValidateBy({ name: 'counted', validator: { validate: () => (checks++, true) } });
+
+  class PageDto {
+    @IsOptional() @IsIn(['active', 'archived']) @Counted()
+    status?: string;
+
+    @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(100)
+    limit: number = 20;
+  }
+
+  class TagsDto {
+    @IsOptional() @IsArray() @Counted()
+    tag?: string[];
+  }
+
+  const pipe = createValidationPipe();
+  const asQuery = (metatype: Function) => ({ type: 'query' as const, metatype: metatype as never });
+
+  it('gives a repeated valid query the same DTO without running its rules again, each request its own copy', async () => {
+    checks = 0;
+    const first = (await pipe.transform({ status: 'active', limit: '5' }, asQuery(PageDto))) as PageDto;
+    expect(first).toBeInstanceOf(PageDto);
+    expect(first).toEqual({ status: 'active', limit: 5 });
+    expect(checks).toBe(1);
+    first.limit = 99; // a handler changing its DTO changes nobody else's
+    const second = (await pipe.transform({ status: 'active', limit: '5' }, asQuery(PageDto))) as PageDto;
+    expect(second).toBeInstanceOf(PageDto);
+    expect(second).toEqual({ status: 'active', limit: 5 });
+    expect(second).not.toBe(first);
+    expect(checks).toBe(1);
+    // Another query string is validated on its own.
+    expect(await pipe.transform({ status: 'archived' }, asQuery(PageDto))).toEqual({ status: 'archived', limit: 20 });
+    expect(checks).toBe(2);
+  });
+
+  it('refuses an invalid query every time (refusals are never kept)', async () => {
+    for (let i = 0; i < 2; i++) {
+      await expect(pipe.transform({ status: 'gone' }, asQuery(PageDto))).rejects.toMatchObject({ status: 400 });
+      await expect(pipe.transform({ limit: '500' }, asQuery(PageDto))).rejects.toMatchObject({ status: 400 });
+      await expect(pipe.transform({ status: 'active', extra: '1' }, asQuery(PageDto))).rejects.toMatchObject({ status: 400 });
+    }
+  });
+
+  it('keeps only DTOs of plain values: one holding an array is validated every time', async () => {
+    checks = 0;
+    await pipe.transform({ tag: ['a', 'b'] }, asQuery(TagsDto));
+    await pipe.transform({ tag: ['a', 'b'] }, asQuery(TagsDto));
+    expect(checks).toBe(2);
   });
 });
