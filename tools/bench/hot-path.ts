@@ -236,6 +236,11 @@ async function main(): Promise<void> {
   };
   try {
     const token = await benchUser(gateway, authDb);
+    if (opts.keep) {
+      const tokenFile = path.join(os.tmpdir(), 'hot-path.token');
+      fs.writeFileSync(tokenFile, token, { mode: 0o600 });
+      console.log(`(--keep) the bench user's access token is in ${tokenFile} (wrk -H "Authorization: Bearer $(cat ${tokenFile})" ...)`);
+    }
     const read = '/api/v1/groups';
     for (const [base, t] of [[group, token], [gateway, token]] as const) {
       const r = await json('GET', base + read, undefined, t);
