@@ -59,7 +59,7 @@ export class GroupListCache implements OnModuleInit, OnApplicationBootstrap, OnM
     this.logger = runtime.logger.child({ component: 'group-list-cache' });
     this.reads = new Counter({
       name: 'group_list_cache_reads_total',
-      help: 'Group list reads: hit (from memory), miss (read and kept), off (the cache is off or not listening)',
+      help: 'Group list reads: hit (from memory), miss (from the database, then kept unless it changed meanwhile), off (the cache is off or not listening)',
       labelNames: ['result'],
       registers: [runtime.metrics.registry],
     });
